@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what `make build` / `make test` need, idempotently: a second run costs seconds.
+# Every step checks before it installs. Only package registries are used.
+#   TMS_FORCE_DEBIAN_RUST=1  skip rustup and take the Debian rustc-web fallback (testing it)
+#   TMS_SKIP_CHROMIUM=1      do not install Chromium (no browser tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p; s/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' Cargo.toml | head -1)
+[ -n "$WASM_BINDGEN_VERSION" ] || { echo "setup: cannot read the pinned wasm-bindgen version from Cargo.toml" >&2; exit 1; }
+
+log() { printf 'setup: %s\n' "$*"; }
+export PATH="$HOME/.cargo/bin:$PATH"
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# 1. The wasm32 target: rustup first (the path users take), Debian's rustc-web as fallback.
+if [ "${TMS_FORCE_DEBIAN_RUST:-0}" != 1 ] && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  log "rustup wasm32 target present"
+elif [ "${TMS_FORCE_DEBIAN_RUST:-0}" != 1 ] && rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
+  log "rustup wasm32 target installed"
+else
+  log "using the Debian rustc-web fallback"
+  scripts/debian-wasm-sysroot.sh
+fi
+
+# 2. wasm-bindgen-cli matching the pinned crate exactly.
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 min)"
+  cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# 3. wasm-pack (the npm package downloads a binary from elsewhere; the crate builds here).
+if ! command -v wasm-pack >/dev/null; then
+  log "installing wasm-pack (about 1.5 min)"
+  cargo install -q wasm-pack
+fi
+
+# 4. Headless Chromium and its driver for wasm-bindgen-test and Playwright.
+if [ "${TMS_SKIP_CHROMIUM:-0}" != 1 ] && ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then
+  log "installing chromium and chromium-driver from Debian"
+  apt_install chromium chromium-driver
+fi
+
+# 5. JS dev tools (binaryen's wasm-opt, runtimes, test drivers) from the lockfile.
+if [ -f package-lock.json ]; then
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+fi
+log "ready"

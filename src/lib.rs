@@ -1,0 +1,10 @@
+//! tms-edge: a client for the Insights Hub Token Management Service, for edge workers.
+//!
+//! `tms` is the sans-IO core, tested natively; `wasm` is the thin shell that binds it to
+//! `fetch`, timers and JS values.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+
+pub mod tms;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;

@@ -1,0 +1,114 @@
+//! Which failures are retried, and how long to wait. Bounded: at most `retries` extra
+//! attempts, each wait at most `MAX_BACKOFF_MS` or a `Retry-After` of at most
+//! `MAX_RETRY_AFTER_S`. Randomness comes in as a parameter in [0, 1).
+
+use super::error::{ErrorCode, TmsError};
+
+pub const BASE_BACKOFF_MS: f64 = 200.0;
+pub const MAX_BACKOFF_MS: f64 = 5_000.0;
+/// A longer `Retry-After` is not waited for: the call fails at once with `TMS_THROTTLED`.
+pub const MAX_RETRY_AFTER_S: f64 = 60.0;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Decision {
+    Retry { delay_ms: f64 },
+    GiveUp,
+}
+
+/// Whether this failure is worth another attempt at all: 429, 5xx (and 408), network
+/// errors and timeouts. 401/403 and other 4xx are not: retried bad credentials flood the
+/// service, and a bad request stays bad.
+pub fn is_retryable(err: &TmsError) -> bool {
+    match err.code {
+        ErrorCode::Throttled | ErrorCode::Network | ErrorCode::Timeout => true,
+        ErrorCode::Http => matches!(err.status, Some(408) | Some(500..=599)),
+        _ => false,
+    }
+}
+
+/// Decides after attempt number `attempt` (0 = the first) failed with `err`.
+pub fn decide(retries: u32, attempt: u32, err: &TmsError, rand: f64) -> Decision {
+    if !is_retryable(err) || attempt >= retries {
+        return Decision::GiveUp;
+    }
+    if let Some(seconds) = err.retry_after {
+        if seconds > MAX_RETRY_AFTER_S {
+            return Decision::GiveUp;
+        }
+        return Decision::Retry { delay_ms: seconds * 1000.0 };
+    }
+    Decision::Retry { delay_ms: backoff_ms(attempt, rand) }
+}
+
+/// Exponential backoff with "equal jitter": half fixed, half random, so retries of many
+/// clients spread out but never collapse to zero.
+pub fn backoff_ms(attempt: u32, rand: f64) -> f64 {
+    let ceiling = (BASE_BACKOFF_MS * 2f64.powi(attempt.min(16) as i32)).min(MAX_BACKOFF_MS);
+    ceiling / 2.0 + ceiling / 2.0 * rand.clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(code: ErrorCode, status: Option<u16>) -> TmsError {
+        let e = TmsError::new(code, "x");
+        match status {
+            Some(s) => e.with_status(s),
+            None => e,
+        }
+    }
+
+    #[test]
+    fn which_outcomes_retry() {
+        for (code, status, retry) in [
+            (ErrorCode::Throttled, Some(429), true),
+            (ErrorCode::Http, Some(500), true),
+            (ErrorCode::Http, Some(502), true),
+            (ErrorCode::Http, Some(503), true),
+            (ErrorCode::Http, Some(408), true),
+            (ErrorCode::Network, None, true),
+            (ErrorCode::Timeout, None, true),
+            (ErrorCode::Unauthorized, Some(401), false),
+            (ErrorCode::Unauthorized, Some(403), false),
+            (ErrorCode::Http, Some(400), false),
+            (ErrorCode::Http, Some(404), false),
+            (ErrorCode::Aborted, None, false),
+            (ErrorCode::InvalidResponse, Some(200), false),
+            (ErrorCode::InvalidToken, None, false),
+        ] {
+            assert_eq!(is_retryable(&err(code, status)), retry, "{code:?} {status:?}");
+        }
+    }
+
+    #[test]
+    fn attempts_are_bounded() {
+        let e = err(ErrorCode::Http, Some(503));
+        assert!(matches!(decide(2, 0, &e, 0.5), Decision::Retry { .. }));
+        assert!(matches!(decide(2, 1, &e, 0.5), Decision::Retry { .. }));
+        assert_eq!(decide(2, 2, &e, 0.5), Decision::GiveUp);
+        assert_eq!(decide(0, 0, &e, 0.5), Decision::GiveUp);
+    }
+
+    #[test]
+    fn jitter_bounds() {
+        for attempt in 0..20 {
+            let ceiling = (200.0 * 2f64.powi(attempt as i32)).min(5000.0);
+            assert_eq!(backoff_ms(attempt, 0.0), ceiling / 2.0);
+            assert_eq!(backoff_ms(attempt, 1.0), ceiling);
+            assert_eq!(backoff_ms(attempt, 7.0), ceiling, "rand is clamped");
+            let mid = backoff_ms(attempt, 0.37);
+            assert!(mid >= ceiling / 2.0 && mid <= ceiling);
+        }
+    }
+
+    #[test]
+    fn retry_after_is_honoured_up_to_a_minute() {
+        let throttled = |s: Option<f64>| err(ErrorCode::Throttled, Some(429)).with_retry_after(s);
+        assert_eq!(decide(2, 0, &throttled(Some(2.0)), 0.9), Decision::Retry { delay_ms: 2000.0 });
+        assert_eq!(decide(2, 0, &throttled(Some(0.0)), 0.9), Decision::Retry { delay_ms: 0.0 });
+        assert_eq!(decide(2, 0, &throttled(Some(60.0)), 0.9), Decision::Retry { delay_ms: 60_000.0 });
+        assert_eq!(decide(2, 0, &throttled(Some(61.0)), 0.9), Decision::GiveUp);
+        assert_eq!(decide(2, 0, &throttled(None), 0.0), Decision::Retry { delay_ms: 100.0 });
+    }
+}
