@@ -7,6 +7,29 @@
 //! turned back) counts as expired: its times can no longer be trusted.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: tenant ids are short, and SipHash costs a cache hit more than the rest of the
+/// lookup. Flooding is no concern: ids come from the application and its TMS, and the
+/// number of entries is bounded.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub type FastMap<V> = HashMap<String, V, BuildHasherDefault<Fnv>>;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Timing {
@@ -29,7 +52,13 @@ pub fn max_jitter_ms(lifetime_ms: f64) -> f64 {
 /// When to store and refresh a token that expires at `expires_at_ms` and lived
 /// `lifetime_ms` from the moment its request was sent. `jitter_unit` in [0, 1) moves the
 /// refresh point earlier only, never later.
-pub fn timing(now_ms: f64, expires_at_ms: f64, lifetime_ms: f64, refresh_before_expiry_ms: f64, jitter_unit: f64) -> Timing {
+pub fn timing(
+    now_ms: f64,
+    expires_at_ms: f64,
+    lifetime_ms: f64,
+    refresh_before_expiry_ms: f64,
+    jitter_unit: f64,
+) -> Timing {
     let jitter = max_jitter_ms(lifetime_ms) * jitter_unit.clamp(0.0, 1.0);
     Timing {
         stored_at_ms: now_ms,
@@ -73,13 +102,13 @@ pub enum Lookup<'a, T> {
 
 #[derive(Debug)]
 pub struct Cache<T> {
-    entries: HashMap<String, Entry<T>>,
+    entries: FastMap<Entry<T>>,
     max_entries: usize,
 }
 
 impl<T> Cache<T> {
     pub fn new(max_entries: usize) -> Self {
-        Cache { entries: HashMap::new(), max_entries: max_entries.max(1) }
+        Cache { entries: FastMap::default(), max_entries: max_entries.max(1) }
     }
 
     pub fn lookup(&self, tenant: &str, now_ms: f64) -> Lookup<'_, T> {
@@ -106,7 +135,9 @@ impl<T> Cache<T> {
     /// then the one closest to expiry.
     pub fn insert(&mut self, tenant: &str, token: T, timing: Timing) {
         if let Some(existing) = self.entries.get(tenant) {
-            if existing.timing.expires_at_ms > timing.expires_at_ms && existing.timing.stored_at_ms <= timing.stored_at_ms {
+            if existing.timing.expires_at_ms > timing.expires_at_ms
+                && existing.timing.stored_at_ms <= timing.stored_at_ms
+            {
                 return;
             }
         } else if self.entries.len() >= self.max_entries {

@@ -140,9 +140,8 @@ pub fn tenant(name: &str, raw: &Raw) -> Result<String> {
 
 fn dns_name(name: &str, raw: &Raw) -> Result<String> {
     let s = text(name, raw)?;
-    let ok = s.split('.').all(|label| {
-        !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    });
+    let ok =
+        s.split('.').all(|label| !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
     if ok {
         Ok(s.to_ascii_lowercase())
     } else {
@@ -293,8 +292,16 @@ pub(crate) mod tests {
             assert_eq!(normalize_gateway(input).unwrap(), want, "{input}");
         }
         for bad in [
-            "gateway.eu1.mindsphere.io", "ftp://x", "https://", "http://:80", "https://u:p@h",
-            "https://h?x=1", "https://h#f", "https://h:port", "https://h:123456", "https://h x",
+            "gateway.eu1.mindsphere.io",
+            "ftp://x",
+            "https://",
+            "http://:80",
+            "https://u:p@h",
+            "https://h?x=1",
+            "https://h#f",
+            "https://h:port",
+            "https://h:123456",
+            "https://h x",
         ] {
             assert!(normalize_gateway(bad).is_err(), "{bad}");
         }
@@ -308,7 +315,10 @@ pub(crate) mod tests {
         assert_eq!(Config::new(&r).unwrap().base_url, "https://gateway.eu2.mindsphere.io/api/technicaltokenmanager/v3");
         r.region = Raw::Text("cn1".into());
         r.domain = Raw::Text("mindsphere-in.cn".into());
-        assert_eq!(Config::new(&r).unwrap().base_url, "https://gateway.cn1.mindsphere-in.cn/api/technicaltokenmanager/v3");
+        assert_eq!(
+            Config::new(&r).unwrap().base_url,
+            "https://gateway.cn1.mindsphere-in.cn/api/technicaltokenmanager/v3"
+        );
         r.domain = Raw::Text("evil.com/x".into());
         assert!(config_error(r).contains("`domain`"));
         let mut none = raw();

@@ -9,7 +9,7 @@
 //! hands the flight to its first waiter. So no follower waits forever, and upstream
 //! requests stay at one per flight plus one per leader that was lost.
 
-use std::collections::HashMap;
+use super::cache::FastMap;
 
 pub type FlightId = u64;
 
@@ -31,12 +31,12 @@ pub enum Join {
 #[derive(Debug)]
 pub struct Flights<W> {
     next_id: FlightId,
-    flights: HashMap<String, Flight<W>>,
+    flights: FastMap<Flight<W>>,
 }
 
 impl<W> Default for Flights<W> {
     fn default() -> Self {
-        Flights { next_id: 1, flights: HashMap::new() }
+        Flights { next_id: 1, flights: FastMap::default() }
     }
 }
 

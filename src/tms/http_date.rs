@@ -86,7 +86,16 @@ mod tests {
         assert_eq!(parse_retry_after(" 120 ", 0.0), Some(120.0));
         assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", NOV_6_1994), Some(10.0));
         assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:27 GMT", NOV_6_1994), Some(0.0));
-        for bad in ["", "-1", "1.5", "soon", "99999999999", "Sun, 06 Nov 1994 25:00:00 GMT", "06 Nov 08:49:37 GMT", "Sun, 32 Nov 1994 08:49:37 GMT"] {
+        for bad in [
+            "",
+            "-1",
+            "1.5",
+            "soon",
+            "99999999999",
+            "Sun, 06 Nov 1994 25:00:00 GMT",
+            "06 Nov 08:49:37 GMT",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+        ] {
             assert_eq!(parse_retry_after(bad, 0.0), None, "{bad}");
         }
     }

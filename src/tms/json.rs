@@ -341,8 +341,8 @@ mod tests {
 
     #[test]
     fn parses_the_shapes_the_service_sends() {
-        let v = parse(r#" {"a": [1, -2.5e3, true, false, null], "b": "x\"\\\/\n\u00e9\ud83d\ude00", "c": {}} "#)
-            .unwrap();
+        let v =
+            parse(r#" {"a": [1, -2.5e3, true, false, null], "b": "x\"\\\/\n\u00e9\ud83d\ude00", "c": {}} "#).unwrap();
         assert_eq!(v.get("a").unwrap().as_array().unwrap().len(), 5);
         assert_eq!(v.get("a").unwrap().as_array().unwrap()[1].as_f64(), Some(-2500.0));
         assert_eq!(v.get("b").unwrap().as_str(), Some("x\"\\/\né😀"));
@@ -353,8 +353,25 @@ mod tests {
     #[test]
     fn rejects_bad_documents_without_panicking() {
         for bad in [
-            "", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "01x", "-", "1.", "1e", "\"abc", "\"\\x\"",
-            "\"\\ud800\"", "\"\\ud800\\u0041\"", "tru", "nul", "{} {}", "\"a\u{1}b\"", "[1 2]",
+            "",
+            "{",
+            "}",
+            "[1,]",
+            "{\"a\":1,}",
+            "{\"a\" 1}",
+            "01x",
+            "-",
+            "1.",
+            "1e",
+            "\"abc",
+            "\"\\x\"",
+            "\"\\ud800\"",
+            "\"\\ud800\\u0041\"",
+            "tru",
+            "nul",
+            "{} {}",
+            "\"a\u{1}b\"",
+            "[1 2]",
             "{\"a\":1}{\"b\":2}", // the seed's batch sample has objects without a comma
         ] {
             assert!(parse(bad).is_err(), "{bad:?} parsed");
@@ -377,10 +394,8 @@ mod tests {
 
     #[test]
     fn writer_escapes_and_round_trips() {
-        let body = ObjectWriter::new()
-            .string("appName", "a\"b\\c\n\u{1}")
-            .strings("ids", ["t1", "t/2?#", "ü"])
-            .finish();
+        let body =
+            ObjectWriter::new().string("appName", "a\"b\\c\n\u{1}").strings("ids", ["t1", "t/2?#", "ü"]).finish();
         assert_eq!(body, r#"{"appName":"a\"b\\c\n\u0001","ids":["t1","t/2?#","ü"]}"#);
         let v = parse(&body).unwrap();
         assert_eq!(v.get("appName").unwrap().as_str(), Some("a\"b\\c\n\u{1}"));

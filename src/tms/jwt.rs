@@ -14,7 +14,9 @@ const MAX_JWT_LEN: usize = 64 * 1024;
 /// base64url, padding optional: some encoders pad JWT segments although RFC 7515 says not to.
 const B64URL: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::URL_SAFE,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent).with_decode_allow_trailing_bits(true),
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
 );
 
 #[derive(Clone, Debug, PartialEq)]

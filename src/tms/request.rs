@@ -97,9 +97,10 @@ pub fn batch_request(config: &Config, user_tenants: &[String]) -> HttpRequest {
     }
 }
 
-/// Splits tenants into `/oauthTokens` chunks of at most `batch_size`.
-pub fn batch_chunks(config: &Config, user_tenants: &[String]) -> Vec<Vec<String>> {
-    user_tenants.chunks(config.batch_size.max(1)).map(<[String]>::to_vec).collect()
+/// Splits tenants (or entries that carry one) into `/oauthTokens` chunks of at most
+/// `batch_size`.
+pub fn batch_chunks<T: Clone>(config: &Config, items: &[T]) -> Vec<Vec<T>> {
+    items.chunks(config.batch_size.max(1)).map(<[T]>::to_vec).collect()
 }
 
 /// `GET /userTenants?page=&size=` with the operator token.
@@ -108,10 +109,7 @@ pub fn user_tenants_request(config: &Config, page: usize, operator_token: &str) 
         endpoint: Endpoint::UserTenants,
         method: "GET",
         url: format!("{}/userTenants?page={page}&size={}", config.base_url, config.page_size),
-        headers: vec![
-            ("Accept", "application/json".into()),
-            ("Authorization", format!("Bearer {operator_token}")),
-        ],
+        headers: vec![("Accept", "application/json".into()), ("Authorization", format!("Bearer {operator_token}"))],
         body: None,
     }
 }

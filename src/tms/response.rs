@@ -75,14 +75,22 @@ pub fn grant_from_value(endpoint: Endpoint, v: &Value, tenant: &str, sent_at_ms:
     }
     expires_at = expires_at.min(claims.exp_s * 1000.0);
     if expires_at <= now_ms {
-        return Err(TmsError::new(ErrorCode::InvalidToken, format!("token for `{tenant}` was already expired on arrival")));
+        return Err(TmsError::new(
+            ErrorCode::InvalidToken,
+            format!("token for `{tenant}` was already expired on arrival"),
+        ));
     }
     let scope = match v.get("scope") {
         Some(Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
         _ => Vec::new(),
     };
-    Ok(Grant { access_token: Secret::new(token.clone()), expires_at_ms: expires_at, lifetime_ms: expires_at - sent_at_ms, scope })
+    Ok(Grant {
+        access_token: Secret::new(token.clone()),
+        expires_at_ms: expires_at,
+        lifetime_ms: expires_at - sent_at_ms,
+        scope,
+    })
 }
 
 /// `POST /oauth/token` 2xx body.
@@ -97,7 +105,8 @@ pub fn parse_token(body: &str, tenant: &str, sent_at_ms: f64, now_ms: f64) -> Re
 pub fn parse_batch(body: &str, requested: &[String], sent_at_ms: f64, now_ms: f64) -> Result<Vec<Result<Grant>>> {
     let ep = Endpoint::Batch;
     let v = parse_body(ep, body)?;
-    let entries = v.get("oauthTokens").and_then(Value::as_array).ok_or_else(|| bad_response(ep, "`oauthTokens` is missing"))?;
+    let entries =
+        v.get("oauthTokens").and_then(Value::as_array).ok_or_else(|| bad_response(ep, "`oauthTokens` is missing"))?;
     Ok(requested
         .iter()
         .map(|tenant| {
@@ -121,7 +130,8 @@ pub struct Page {
 pub fn parse_page(body: &str) -> Result<Page> {
     let ep = Endpoint::UserTenants;
     let v = parse_body(ep, body)?;
-    let list = v.get("userTenants").and_then(Value::as_array).ok_or_else(|| bad_response(ep, "`userTenants` is missing"))?;
+    let list =
+        v.get("userTenants").and_then(Value::as_array).ok_or_else(|| bad_response(ep, "`userTenants` is missing"))?;
     let tenants = list
         .iter()
         .map(|t| match t.get("id") {
@@ -157,11 +167,15 @@ pub fn status_error(endpoint: Endpoint, status: u16, body: &str, retry_after: Op
 /// OAuth shape or `errors[0].code`. Descriptions are never copied: they are free text.
 fn server_error_code(body: &str) -> Option<String> {
     let v = json::parse(body).ok()?;
-    let code = v
-        .get("error")
-        .and_then(Value::as_str)
-        .or_else(|| v.get("errors").and_then(Value::as_array).and_then(|e| e.first()).and_then(|e| e.get("code")).and_then(Value::as_str))?;
-    let safe = !code.is_empty() && code.len() <= 64 && code.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    let code = v.get("error").and_then(Value::as_str).or_else(|| {
+        v.get("errors")
+            .and_then(Value::as_array)
+            .and_then(|e| e.first())
+            .and_then(|e| e.get("code"))
+            .and_then(Value::as_str)
+    })?;
+    let safe =
+        !code.is_empty() && code.len() <= 64 && code.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
     // A long mixed string could be a token fragment; real codes are short words.
     (safe && !code.starts_with("eyJ")).then(|| code.to_string())
 }
@@ -176,7 +190,9 @@ pub(crate) mod tests {
         format!(
             "{}.{}.c2ln",
             enc(r#"{"alg":"RS256","kid":"key-id-1","typ":"JWT"}"#),
-            enc(&format!(r#"{{"iat":{iat},"exp":{exp},"iss":"https://{tenant}.piam.eu1.mindsphere.io/oauth/token","ten":"{tenant}"}}"#))
+            enc(&format!(
+                r#"{{"iat":{iat},"exp":{exp},"iss":"https://{tenant}.piam.eu1.mindsphere.io/oauth/token","ten":"{tenant}"}}"#
+            ))
         )
     }
 
@@ -276,7 +292,10 @@ pub(crate) mod tests {
 
     #[test]
     fn page_object() {
-        let p = parse_page(r#"{"page":{"size":2,"totalElements":3,"totalPages":2,"number":0},"userTenants":[{"id":"a"},{"id":"b"}]}"#).unwrap();
+        let p = parse_page(
+            r#"{"page":{"size":2,"totalElements":3,"totalPages":2,"number":0},"userTenants":[{"id":"a"},{"id":"b"}]}"#,
+        )
+        .unwrap();
         assert_eq!(p, Page { tenants: vec!["a".into(), "b".into()], total_pages: Some(2) });
         let p = parse_page(r#"{"userTenants":[]}"#).unwrap();
         assert_eq!(p.total_pages, None);
@@ -308,9 +327,21 @@ pub(crate) mod tests {
 
     #[test]
     fn error_summaries_keep_codes_and_drop_free_text() {
-        let e = status_error(Endpoint::Token, 401, r#"{"error":"token_validation_failed","error_description":"[abc] secret"}"#, None, 0.0);
+        let e = status_error(
+            Endpoint::Token,
+            401,
+            r#"{"error":"token_validation_failed","error_description":"[abc] secret"}"#,
+            None,
+            0.0,
+        );
         assert_eq!(e.message, "POST /oauth/token failed with HTTP 401 (token_validation_failed)");
-        let e = status_error(Endpoint::Batch, 400, r#"{"errors":[{"code":"tms.badRequest","logref":"x","message":"m"}]}"#, None, 0.0);
+        let e = status_error(
+            Endpoint::Batch,
+            400,
+            r#"{"errors":[{"code":"tms.badRequest","logref":"x","message":"m"}]}"#,
+            None,
+            0.0,
+        );
         assert!(e.message.ends_with("(tms.badRequest)"));
         for body in [r#"{"error":"has spaces and Basic abc"}"#, r#"{"error":"eyJhbGciOiJSUzI1NiJ9"}"#, "plain"] {
             let e = status_error(Endpoint::Token, 400, body, None, 0.0);

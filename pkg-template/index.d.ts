@@ -1,0 +1,144 @@
+// Types of the public API of tms-edge. Names and shapes are a contract: see README.md.
+
+/** Stable error codes carried by `TmsError.code`. */
+export type TmsErrorCode =
+  | "TMS_CONFIG" // bad options (names the option)
+  | "TMS_UNAUTHORIZED" // 401 or 403
+  | "TMS_HTTP" // any other non-2xx status
+  | "TMS_THROTTLED" // 429 after retries, or a Retry-After over 60 s
+  | "TMS_TIMEOUT" // an upstream request exceeded `timeout`
+  | "TMS_ABORTED" // the caller's AbortSignal fired
+  | "TMS_NETWORK" // fetch failed (connection refused, reset, DNS)
+  | "TMS_INVALID_RESPONSE" // 2xx with a body that is not what the service sends
+  | "TMS_INVALID_TOKEN"; // a JWT that is malformed, expired on arrival or for another tenant
+
+/** Every error this package throws or rejects with. Never contains a secret or a token. */
+export declare class TmsError extends Error {
+  readonly name: "TmsError";
+  readonly code: TmsErrorCode;
+  /** The HTTP status, where there was one. */
+  readonly status?: number;
+  /** Seconds, on `TMS_THROTTLED` when the server sent `Retry-After`. */
+  readonly retryAfter?: number;
+  toJSON(): { name: "TmsError"; code: TmsErrorCode; message: string; status?: number; retryAfter?: number };
+}
+
+/** A token for one user tenant. Frozen: the same object is shared by every cache hit. */
+export interface Token {
+  readonly accessToken: string;
+  readonly tokenType: "bearer";
+  /** Milliseconds since the epoch, anchored at the time the request was sent. */
+  readonly expiresAt: number;
+  readonly userTenant: string;
+  readonly hostTenant: string;
+  readonly scope: readonly string[];
+}
+
+export type TmsEventType = "hit" | "miss" | "request" | "response" | "retry" | "refresh" | "error";
+
+/** What `onEvent` receives. Never a secret or a token. */
+export interface TmsEvent {
+  type: TmsEventType;
+  userTenant?: string;
+  /** For batch requests. */
+  userTenants?: string[];
+  status?: number;
+  attempt?: number;
+  code?: TmsErrorCode;
+  durationMs?: number;
+}
+
+/** A `fetch`-compatible function (service bindings, tests, instrumentation). */
+export type FetchLike = (input: string, init: {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  redirect: "manual";
+  signal: AbortSignal;
+}) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
+
+export interface TokenManagerOptions {
+  /** Base URL, e.g. `https://gateway.eu1.mindsphere.io` or `http://127.0.0.1:8080`. Required unless `region` is given. */
+  gateway?: string;
+  /** Builds `https://gateway.{region}.{domain}`. */
+  region?: string;
+  /** Default `mindsphere.io`. */
+  domain?: string;
+  clientId: string;
+  clientSecret: string;
+  appName: string;
+  appVersion: string;
+  /** The tenant the application runs on (operator). */
+  hostTenant: string;
+  /** Tenant used by `token()` with no argument. Default: `hostTenant`. */
+  userTenant?: string;
+  /** Seconds before expiry to refresh, at most half a token's lifetime. Default 300. */
+  refreshBeforeExpiry?: number;
+  /** Tenants per `/oauthTokens` request. Default 5. */
+  batchSize?: number;
+  /** Tenants per `/userTenants` page. Default 100. */
+  pageSize?: number;
+  /** Milliseconds per upstream request. Default 10000. */
+  timeout?: number;
+  /** Extra attempts for 429, 5xx, network errors and timeouts. Default 2. */
+  retries?: number;
+  /** Most tokens kept in the cache. Default 10000. */
+  maxEntries?: number;
+  /** Custom fetch. Default: the global `fetch`. */
+  fetch?: FetchLike | typeof globalThis.fetch;
+  /** Receives events; never a secret or a token. */
+  onEvent?: (event: TmsEvent) => void;
+}
+
+/** Environment variables read by `TokenManager.fromEnv`. */
+export interface TmsEnv {
+  MDSP_KEY_STORE_CLIENT_ID?: string;
+  MDSP_KEY_STORE_CLIENT_SECRET?: string;
+  MDSP_OS_VM_APP_NAME?: string;
+  MDSP_OS_VM_APP_VERSION?: string;
+  MDSP_HOST_TENANT?: string;
+  MDSP_USER_TENANT?: string;
+  HOST_BASEDOMAIN?: string;
+  MDSP_GATEWAY_URL?: string;
+  MDSP_REGION?: string;
+  [name: string]: unknown;
+}
+
+export interface TokensResult {
+  tokens: Map<string, Token>;
+  errors: Map<string, TmsError>;
+}
+
+export interface Progress {
+  done: number;
+  total: number;
+}
+
+export interface TmsStats {
+  hits: number;
+  misses: number;
+  upstreamRequests: number;
+  refreshes: number;
+  errors: number;
+  entries: number;
+}
+
+export declare class TokenManager {
+  /** @throws {TmsError} `TMS_CONFIG`, naming the bad option. */
+  constructor(options: TokenManagerOptions);
+  /** Options from `MDSP_*` variables of `env` (default `process.env`); `overrides` win. */
+  static fromEnv(env?: TmsEnv | Record<string, unknown>, overrides?: Partial<TokenManagerOptions>): TokenManager;
+  token(userTenant?: string, options?: { signal?: AbortSignal; forceRefresh?: boolean }): Promise<Token>;
+  tokens(userTenants: string[], options?: { signal?: AbortSignal }): Promise<TokensResult>;
+  userTenants(options?: { signal?: AbortSignal }): Promise<string[]>;
+  allTokens(options?: { signal?: AbortSignal; onProgress?: (progress: Progress) => void }): Promise<TokensResult>;
+  /** Calls an API with `Authorization: Bearer <token>`; on a 401 refreshes the token and retries once. */
+  fetch(userTenant: string, input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  invalidate(userTenant?: string): void;
+  stats(): TmsStats;
+  /** Releases the wasm memory of this instance (also done by the garbage collector). */
+  free(): void;
+}
+
+/** Decodes a JWT's header and claims without checking its signature. @throws {TmsError} `TMS_INVALID_TOKEN`. */
+export declare function decodeJwt(jwt: string): { header: Record<string, unknown>; claims: Record<string, unknown> };

@@ -1,0 +1,8 @@
+// Node 20+: the .wasm sits next to this file; compile it synchronously at import.
+import { readFileSync } from "node:fs";
+import { initSync, __tmsErrorClass } from "./tms_edge.js";
+
+initSync({ module: readFileSync(new URL("./tms_edge_bg.wasm", import.meta.url)) });
+
+export { TokenManager, decodeJwt } from "./tms_edge.js";
+export const TmsError = __tmsErrorClass();

@@ -1,0 +1,105 @@
+//! `onEvent` delivery and the counters behind `stats()`. Events carry tenants, statuses,
+//! attempts, codes and durations: never a secret or a token.
+
+use super::convert::set;
+use crate::tms::error::ErrorCode;
+use js_sys::{Array, Function, Object};
+use std::cell::Cell;
+use wasm_bindgen::prelude::*;
+
+#[derive(Default)]
+pub struct Event<'a> {
+    pub kind: &'static str,
+    pub user_tenant: Option<&'a str>,
+    pub user_tenants: Option<&'a [String]>,
+    pub status: Option<u16>,
+    pub attempt: Option<u32>,
+    pub code: Option<ErrorCode>,
+    pub duration_ms: Option<f64>,
+}
+
+impl<'a> Event<'a> {
+    pub fn new(kind: &'static str) -> Self {
+        Event { kind, ..Event::default() }
+    }
+
+    /// One tenant, or several (batches): whichever fits.
+    pub fn tenants(mut self, tenants: &'a [String]) -> Self {
+        match tenants {
+            [one] => self.user_tenant = Some(one),
+            many => self.user_tenants = Some(many),
+        }
+        self
+    }
+}
+
+pub struct Events {
+    on_event: Option<Function>,
+}
+
+impl Events {
+    pub fn new(on_event: Option<Function>) -> Self {
+        Events { on_event }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.on_event.is_some()
+    }
+
+    pub fn emit(&self, e: Event<'_>) {
+        let Some(f) = &self.on_event else { return };
+        let o = Object::new();
+        set(&o, "type", &JsValue::from_str(e.kind));
+        if let Some(t) = e.user_tenant {
+            set(&o, "userTenant", &JsValue::from_str(t));
+        }
+        if let Some(ts) = e.user_tenants {
+            let list: Array = ts.iter().map(|t| JsValue::from_str(t)).collect();
+            set(&o, "userTenants", &list);
+        }
+        if let Some(s) = e.status {
+            set(&o, "status", &JsValue::from(s));
+        }
+        if let Some(a) = e.attempt {
+            set(&o, "attempt", &JsValue::from(a));
+        }
+        if let Some(c) = e.code {
+            set(&o, "code", &JsValue::from_str(c.as_str()));
+        }
+        if let Some(d) = e.duration_ms {
+            set(&o, "durationMs", &JsValue::from_f64(d));
+        }
+        // A throwing listener must not break token delivery.
+        let _ = f.call1(&JsValue::NULL, &o);
+    }
+}
+
+#[derive(Default)]
+pub struct Stats {
+    pub hits: Cell<f64>,
+    pub misses: Cell<f64>,
+    pub upstream_requests: Cell<f64>,
+    pub refreshes: Cell<f64>,
+    pub errors: Cell<f64>,
+}
+
+impl Stats {
+    pub fn bump(counter: &Cell<f64>) {
+        counter.set(counter.get() + 1.0);
+    }
+
+    pub fn to_js(&self, entries: usize) -> JsValue {
+        let o = Object::new();
+        for (k, v) in [
+            ("hits", self.hits.get()),
+            ("misses", self.misses.get()),
+            ("upstreamRequests", self.upstream_requests.get()),
+            ("refreshes", self.refreshes.get()),
+            ("errors", self.errors.get()),
+            ("entries", entries as f64),
+        ] {
+            set(&o, k, &JsValue::from_f64(v));
+        }
+        o.into()
+    }
+}

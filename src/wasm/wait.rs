@@ -1,0 +1,92 @@
+//! Waiting without sharing promises across requests. Every wait is on a promise the waiting
+//! call created itself (in its own request context, which matters on workerd); it ends when
+//! someone calls the promise's resolve function, a timer fires, or the caller's signal
+//! aborts. Timers and listeners are removed when the wait ends, so a finished call leaves
+//! nothing behind that keeps a Node process alive.
+
+use super::js::{bind_arg, clear_timeout, set_timeout, AbortSignal};
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+const TIMER: f64 = 1.0;
+const ABORT: f64 = 2.0;
+
+pub enum Wake {
+    /// The value someone resolved the slot with.
+    Value(JsValue),
+    Timer,
+    Aborted,
+}
+
+pub struct Slot {
+    promise: Promise,
+    resolve: Function,
+}
+
+impl Slot {
+    pub fn new() -> Slot {
+        let mut resolve = None;
+        let promise = Promise::new(&mut |res, _rej| resolve = Some(res));
+        // The executor runs synchronously, so `resolve` is set; a no-op stands in otherwise.
+        let resolve = resolve.unwrap_or_else(|| Function::new_no_args(""));
+        Slot { promise, resolve }
+    }
+
+    pub fn resolver(&self) -> Function {
+        self.resolve.clone()
+    }
+
+    pub async fn wait(self, ms: Option<f64>, signal: Option<&AbortSignal>) -> Wake {
+        if signal.is_some_and(|s| s.aborted()) {
+            return Wake::Aborted;
+        }
+        let _timer = ms.map(|ms| Timer::start(&bind_arg(&self.resolve, &JsValue::NULL, &TIMER.into()), ms));
+        let _listener = signal.map(|s| Listener::add(s, bind_arg(&self.resolve, &JsValue::NULL, &ABORT.into())));
+        let v = JsFuture::from(self.promise).await.unwrap_or(JsValue::UNDEFINED);
+        match v.as_f64() {
+            Some(TIMER) => Wake::Timer,
+            Some(ABORT) => Wake::Aborted,
+            _ => Wake::Value(v),
+        }
+    }
+}
+
+/// Sleeps `ms`, or less if `signal` aborts (then returns false).
+pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> bool {
+    !matches!(Slot::new().wait(Some(ms), signal).await, Wake::Aborted)
+}
+
+/// A `setTimeout` cleared on drop.
+pub struct Timer(JsValue);
+
+impl Timer {
+    pub fn start(callback: &Function, ms: f64) -> Timer {
+        Timer(set_timeout(callback, ms.clamp(0.0, 2_147_483_647.0)))
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        clear_timeout(&self.0);
+    }
+}
+
+/// An `abort` listener removed on drop.
+pub struct Listener<'a> {
+    signal: &'a AbortSignal,
+    f: Function,
+}
+
+impl<'a> Listener<'a> {
+    pub fn add(signal: &'a AbortSignal, f: Function) -> Listener<'a> {
+        let _ = signal.add_event_listener("abort", &f);
+        Listener { signal, f }
+    }
+}
+
+impl Drop for Listener<'_> {
+    fn drop(&mut self) {
+        let _ = self.signal.remove_event_listener("abort", &self.f);
+    }
+}
