@@ -6,5 +6,6 @@
 
 pub mod tms;
 
+/// The JS-facing API; public so wasm-bindgen tests can drive it from Rust.
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;

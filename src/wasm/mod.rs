@@ -12,6 +12,8 @@ use convert::{error_to_js, set};
 use js_sys::{Object, JSON};
 use wasm_bindgen::prelude::*;
 
+pub use manager::TokenManager;
+
 /// `decodeJwt(jwt) → { header, claims }`, without a signature check.
 #[wasm_bindgen(js_name = decodeJwt)]
 pub fn decode_jwt(token: JsValue) -> Result<JsValue, JsValue> {

@@ -1,0 +1,19 @@
+# One command each: `make test` (installs what is missing, builds, runs every suite),
+# `make build` (the npm package in pkg/). See README.md.
+.PHONY: setup build test test-only clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	@scripts/build.sh
+
+test: build
+	@scripts/test.sh
+
+# Runs the suites without the setup/build steps (after a `make build`).
+test-only:
+	@scripts/test.sh
+
+clean:
+	rm -rf target pkg

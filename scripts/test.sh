@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Runs every test suite and prints each one's counts, then one closing line
+# "N passed, N failed". Suites: native core (cargo test), lints (clippy -D warnings,
+# rustfmt), wasm-bindgen tests in Node and headless Chromium, and the JS tests (node --test).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+out=$(mktemp -d)
+chromium_before=$(ls -d /tmp/.org.chromium.* /tmp/org.chromium.* 2>/dev/null | sort)
+cleanup() {
+  # Chromium leaves profile directories in /tmp: remove the ones this run created.
+  comm -13 <(echo "$chromium_before") <(ls -d /tmp/.org.chromium.* /tmp/org.chromium.* 2>/dev/null | sort) | xargs -r rm -rf
+  rm -rf "$out"
+}
+trap cleanup EXIT
+
+total_pass=0 total_fail=0
+report=()
+record() { # name pass fail
+  report+=("$(printf '%-22s %5s passed, %s failed' "$1" "$2" "$3")")
+  total_pass=$((total_pass + $2)); total_fail=$((total_fail + $3))
+}
+cargo_counts() { # log -> "pass fail"
+  awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } } END { print p+0, f+0 }' "$1"
+}
+node_counts() {
+  awk '/^# pass / { p = $3 } /^# fail / { f = $3 } END { print p+0, f+0 }' "$1"
+}
+run() { # name log command...
+  local name=$1 log=$2; shift 2
+  echo "== $name"
+  if "$@" >"$log" 2>&1; then status=0; else status=$?; fi
+  tail -n 25 "$log"
+  return $status
+}
+
+lint_fail=0
+run "rustfmt" "$out/fmt.log" cargo fmt --check || lint_fail=$((lint_fail + 1))
+run "clippy (native)" "$out/clippy.log" cargo clippy --all-targets -- -D warnings || lint_fail=$((lint_fail + 1))
+run "clippy (wasm32)" "$out/clippy-wasm.log" cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings || lint_fail=$((lint_fail + 1))
+record "lints" $((3 - lint_fail)) "$lint_fail"
+
+run "native core tests" "$out/native.log" cargo test
+read -r p f < <(cargo_counts "$out/native.log"); [ "$p$f" = 00 ] && f=1
+record "native (cargo test)" "$p" "$f"
+
+run "wasm-bindgen tests in Node" "$out/wasm-node.log" cargo test --target wasm32-unknown-unknown --test wasm
+read -r p f < <(cargo_counts "$out/wasm-node.log"); [ "$p$f" = 00 ] && f=1
+record "wasm in Node" "$p" "$f"
+
+if [ "${TMS_SKIP_CHROMIUM:-0}" != 1 ]; then
+  WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=$(command -v chromedriver) \
+    run "wasm-bindgen tests in headless Chromium" "$out/wasm-chromium.log" cargo test --target wasm32-unknown-unknown --test wasm
+  read -r p f < <(cargo_counts "$out/wasm-chromium.log"); [ "$p$f" = 00 ] && f=1
+  record "wasm in Chromium" "$p" "$f"
+fi
+
+js_tests=$(ls tests/emulator/*.test.mjs tests/js/*.test.mjs 2>/dev/null | sort)
+if [ -n "$js_tests" ]; then
+  # shellcheck disable=SC2086
+  run "JS tests (node --test)" "$out/js.log" node --test --test-concurrency=1 --test-timeout=120000 $js_tests
+  read -r p f < <(node_counts "$out/js.log"); [ "$p$f" = 00 ] && f=1
+  record "JS (node --test)" "$p" "$f"
+fi
+
+echo
+echo "== summary"
+printf '%s\n' "${report[@]}"
+echo "tests: $total_pass passed, $total_fail failed"
+[ "$total_fail" = 0 ]
