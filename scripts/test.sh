@@ -56,7 +56,7 @@ if [ "${TMS_SKIP_CHROMIUM:-0}" != 1 ]; then
   record "wasm in Chromium" "$p" "$f"
 fi
 
-js_tests=$(ls tests/emulator/*.test.mjs tests/js/*.test.mjs 2>/dev/null | sort)
+js_tests=$(ls tests/*/*.test.mjs 2>/dev/null | sort)
 if [ -n "$js_tests" ]; then
   # shellcheck disable=SC2086
   run "JS tests (node --test)" "$out/js.log" node --test --test-concurrency=1 --test-timeout=120000 $js_tests
