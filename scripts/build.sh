@@ -7,7 +7,7 @@ source scripts/env.sh
 rm -rf pkg
 # --mode no-install: use the wasm-bindgen on PATH (setup.sh installs the pinned one) and
 # never try to download anything. wasm-opt comes from npm's binaryen on PATH.
-wasm-pack --quiet build --release --target web --out-dir pkg --out-name tms_edge --mode no-install . >/dev/null
+wasm_run wasm-pack --quiet build --release --target web --out-dir pkg --out-name tms_edge --mode no-install . >/dev/null
 rm -f pkg/package.json pkg/.gitignore pkg/README.md
 cp pkg-template/*.js pkg-template/index.d.ts pkg-template/README.md pkg/
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
