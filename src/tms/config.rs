@@ -153,7 +153,10 @@ fn number(name: &str, raw: &Raw, default: f64, min: f64, max: f64) -> Result<f64
     match raw {
         Raw::Absent => Ok(default),
         Raw::Number(n) if n.is_finite() && *n >= min && *n <= max => Ok(*n),
-        Raw::Number(_) => Err(TmsError::config(name, &format!("must be a number from {min} to {max}"))),
+        // Bounds print as integers: float formatting would add kilobytes to the `.wasm`.
+        Raw::Number(_) => {
+            Err(TmsError::config(name, &format!("must be a number from {} to {}", min as u64, max as u64)))
+        }
         other => Err(TmsError::config(name, &format!("must be a number, got {}", type_name(other)))),
     }
 }

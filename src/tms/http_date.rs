@@ -8,7 +8,7 @@ const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "au
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
     let v = value.trim();
     if !v.is_empty() && v.len() <= 10 && v.bytes().all(|b| b.is_ascii_digit()) {
-        return v.parse::<f64>().ok();
+        return v.parse::<u64>().ok().map(|n| n as f64);
     }
     let date_ms = parse_http_date(v)?;
     Some(((date_ms - now_ms) / 1000.0).max(0.0))

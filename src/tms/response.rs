@@ -36,7 +36,7 @@ fn expires_in(value: Option<&Value>) -> core::result::Result<Option<f64>, &'stat
     let n = match value {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Number(n)) => *n,
-        Some(Value::String(s)) => s.trim().parse::<f64>().map_err(|_| "`expires_in` is not a number")?,
+        Some(Value::String(s)) => json::parse_number(s.trim()).ok_or("`expires_in` is not a number")?,
         Some(_) => return Err("`expires_in` is not a number"),
     };
     if !n.is_finite() {

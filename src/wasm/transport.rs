@@ -67,7 +67,7 @@ pub async fn attempt(
         if caller.is_some_and(|s| s.aborted()) {
             aborted()
         } else if signal.aborted() {
-            TmsError::new(ErrorCode::Timeout, format!("{label} timed out after {timeout_ms} ms"))
+            TmsError::new(ErrorCode::Timeout, format!("{label} timed out after {} ms", timeout_ms as u64))
         } else {
             TmsError::new(ErrorCode::Network, format!("{label} failed: network error"))
         }
