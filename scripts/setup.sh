@@ -47,10 +47,13 @@ if [ "${TMS_SKIP_CHROMIUM:-0}" != 1 ] && ! { command -v chromium >/dev/null && c
 fi
 
 # 5. JS dev tools (binaryen's wasm-opt, runtimes, test drivers) from the lockfile.
-if [ -f package-lock.json ]; then
-  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    log "npm ci"
-    npm ci --no-audit --no-fund --loglevel=error
-  fi
+# `npm install`, not `npm ci`: the lockfile cannot list every platform's optional binary
+# package of deno (not all are on the registry this machine reaches), and `npm ci` refuses
+# such a lockfile. Skipped when node_modules already matches package.json.
+if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ] \
+   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm install"
+  npm install --no-audit --no-fund --loglevel=error
+  touch node_modules/.package-lock.json
 fi
 log "ready"
