@@ -131,6 +131,30 @@ async fn tokens_batches_misses() {
     assert_eq!(get(&r, "errors").unchecked_into::<js_sys::Map>().size(), 0);
 }
 
+#[wasm_bindgen_test]
+async fn event_listeners_may_call_back_into_the_manager() {
+    // A listener that invalidates on every hit: must not hit a RefCell borrow in progress.
+    let o = options(&fake_fetch());
+    let holder = Object::new();
+    let listener =
+        Function::new_with_args("e", "if (e.type === 'hit') this.tm.invalidate(); this.n = (this.n || 0) + 1;");
+    let listener = listener.bind0(&holder);
+    Reflect::set(&o, &"onEvent".into(), &listener).unwrap();
+    let tm = TokenManager::new(o).unwrap();
+    // Expose the manager to the listener through a tiny JS wrapper around invalidate.
+    let tm = std::rc::Rc::new(tm);
+    let tm2 = tm.clone();
+    let invalidate = Closure::<dyn Fn()>::new(move || tm2.invalidate(JsValue::UNDEFINED));
+    let wrapper = Object::new();
+    Reflect::set(&wrapper, &"invalidate".into(), invalidate.as_ref()).unwrap();
+    Reflect::set(&holder, &"tm".into(), &wrapper).unwrap();
+    JsFuture::from(tm.token("r1".into(), None)).await.unwrap();
+    JsFuture::from(tm.token("r1".into(), None)).await.unwrap(); // a hit: the listener invalidates
+    assert_eq!(get(&tm.stats(), "entries").as_f64(), Some(0.0));
+    JsFuture::from(tm.token("r1".into(), None)).await.unwrap(); // a miss again, no panic
+    assert!(get(&holder, "n").as_f64().unwrap() > 3.0);
+}
+
 mod web_sys_btoa {
     use wasm_bindgen::prelude::*;
     #[wasm_bindgen]

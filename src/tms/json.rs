@@ -268,7 +268,7 @@ pub fn parse_number(s: &str) -> Option<f64> {
     let mut i = usize::from(b.first() == Some(&b'-'));
     let negative = i == 1;
     let (mut mantissa, mut exp10) = (0u64, 0i32);
-    let mut digits = |i: &mut usize, fraction: bool, mantissa: &mut u64, exp10: &mut i32| {
+    let digits = |i: &mut usize, fraction: bool, mantissa: &mut u64, exp10: &mut i32| {
         let start = *i;
         while let Some(d) = b.get(*i).filter(|c| c.is_ascii_digit()) {
             if *mantissa < 100_000_000_000_000_000 {

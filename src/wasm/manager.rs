@@ -95,7 +95,23 @@ enum Followed {
     Recheck,
 }
 
+/// A cache lookup with the borrow already released, so that events (user callbacks, which
+/// may call back into this manager) never run inside a `RefCell` borrow.
+enum Cached {
+    Fresh(JsValue),
+    Stale,
+    Miss,
+}
+
 impl Inner {
+    fn lookup(&self, tenant: &str, now_ms: f64) -> Cached {
+        match self.cache.borrow().lookup(tenant, now_ms) {
+            Lookup::Fresh(t) => Cached::Fresh(t.clone()),
+            Lookup::Stale(_) => Cached::Stale,
+            Lookup::Miss => Cached::Miss,
+        }
+    }
+
     fn lease(&self, from_ms: f64) -> f64 {
         from_ms + self.config.timeout_ms + LEASE_SLACK_MS
     }
@@ -273,13 +289,13 @@ impl Inner {
             let t = now();
             let mut refresh = false;
             if !force {
-                match self.cache.borrow().lookup(&tenant, t) {
-                    Lookup::Fresh(token) => {
+                match self.lookup(&tenant, t) {
+                    Cached::Fresh(token) => {
                         self.hit(&tenant);
-                        return Ok(token.clone());
+                        return Ok(token);
                     }
-                    Lookup::Stale(_) => refresh = true,
-                    Lookup::Miss => {}
+                    Cached::Stale => refresh = true,
+                    Cached::Miss => {}
                 }
             }
             let join = if force {
@@ -339,14 +355,14 @@ impl Inner {
         let mut lead: Vec<(usize, String, FlightId)> = Vec::new();
         let mut follow: Vec<(usize, String)> = Vec::new();
         for (i, tenant) in tenants.iter().enumerate() {
-            let refresh = match self.cache.borrow().lookup(tenant, t) {
-                Lookup::Fresh(token) => {
+            let refresh = match self.lookup(tenant, t) {
+                Cached::Fresh(token) => {
                     self.hit(tenant);
-                    put(&results, i, Ok(token.clone()));
+                    put(&results, i, Ok(token));
                     continue;
                 }
-                Lookup::Stale(_) => true,
-                Lookup::Miss => false,
+                Cached::Stale => true,
+                Cached::Miss => false,
             };
             let join = self.flights.borrow_mut().join(tenant, t, self.lease(t));
             match join {
@@ -546,9 +562,13 @@ impl TokenManager {
         let options = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
         let force = !options.is_undefined() && get(&options, "forceRefresh").is_truthy();
         if !force {
-            if let Lookup::Fresh(token) = self.inner.cache.borrow().lookup(&tenant, now()) {
+            let hit = match self.inner.cache.borrow().lookup(&tenant, now()) {
+                Lookup::Fresh(token) => Some(Promise::resolve(token)),
+                _ => None,
+            };
+            if let Some(promise) = hit {
                 self.inner.hit(&tenant);
-                return Promise::resolve(token);
+                return promise;
             }
         }
         let tenant = match crate::tms::config::tenant("userTenant", &Raw::Text(tenant)) {
@@ -623,13 +643,13 @@ impl TokenManager {
                 return Ok(resp);
             }
             // Drop the token only if it is still the cached one (another call may have
-            // replaced it already), then use whatever is current.
-            let same = matches!(inner.cache.borrow().lookup(&tenant, now()), Lookup::Fresh(t) | Lookup::Stale(t) if *t == token);
-            let force = same || inner.cache.borrow().valid(&tenant, now()).is_none();
+            // replaced it already); then whatever `token()` gives is newer.
+            let same = matches!(inner.lookup(&tenant, now()), Cached::Fresh(t) if t == token)
+                || matches!(inner.cache.borrow().lookup(&tenant, now()), Lookup::Stale(t) if *t == token);
             if same {
                 inner.cache.borrow_mut().remove(&tenant);
             }
-            let token = JsFuture::from(TokenManager::promise_token(&inner, &tenant, signal, force && !same)).await?;
+            let token = JsFuture::from(TokenManager::promise_token(&inner, &tenant, signal, false)).await?;
             api_fetch(&inner, &input, &init, &token).await
         })
     }
