@@ -67,7 +67,11 @@ async function readCall(req, url, params) {
 function hang(req, res, hangMs, onDone) {
   const socket = req.socket;
   const timer = setTimeout(() => socket.destroy(), hangMs);
+  timer.unref(); // a hanging request alone must not keep the process alive
+  let finished = false;
   const done = () => {
+    if (finished) return; // 'end' and 'close' may both fire
+    finished = true;
     clearTimeout(timer);
     socket.destroy();
     onDone();
@@ -113,7 +117,7 @@ export async function startEmulator(opts = {}) {
       try {
         await sleep(latency, undefined, { signal: shutdown.signal });
       } catch {
-        return; // emulator closing: the socket is being destroyed anyway
+        return req.socket.destroy(); // emulator closing: never answer half-way through shutdown
       }
     }
 

@@ -733,8 +733,9 @@ describe('control plane CORS', () => {
 });
 
 describe('close', () => {
-  it('closes promptly with keep-alive, hanging and delayed requests open', async () => {
-    const emu = await startEmulator();
+  // hangMs and the timeout bound the damage if close() regresses: a failure, not a stuck run.
+  it('closes promptly with keep-alive, hanging and delayed requests open', { timeout: 10_000 }, async () => {
+    const emu = await startEmulator({ hangMs: 3000 });
     const api = client(emu);
     assert.equal((await api.token()).status, 200); // leaves a keep-alive connection
     await api.faults({ endpoint: 'token', kind: 'hang' });
