@@ -37,7 +37,8 @@ pub fn parse_http_date(s: &str) -> Option<f64> {
         return None;
     };
     let day: u32 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
-    let mut year: i64 = year.parse().ok()?;
+    // Four digits at most: HTTP-dates have them, and larger years would overflow below.
+    let mut year: i64 = year.parse().ok().filter(|y| (0..=9999).contains(y))?;
     if year < 100 {
         // RFC 850 two-digit years: RFC 9110 says to read far-future dates as past ones.
         year += if year < 70 { 2000 } else { 1900 };
@@ -78,6 +79,14 @@ mod tests {
         }
         assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0.0));
         assert_eq!(parse_http_date("Sat, 29 Feb 2020 12:00:00 GMT"), Some(1_582_977_600_000.0));
+    }
+
+    #[test]
+    fn absurd_years_do_not_overflow() {
+        for s in ["Sun, 06 Nov 99999999999999999 08:49:37 GMT", "Sun, 06 Nov 9223372036854775807 08:49:37 GMT"] {
+            assert_eq!(parse_http_date(s), None, "{s}");
+        }
+        assert!(parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT").is_some());
     }
 
     #[test]
