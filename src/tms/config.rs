@@ -4,7 +4,6 @@
 
 use super::error::{Result, TmsError};
 use super::secret::Secret;
-use base64::Engine as _;
 
 /// One option value as received, before validation.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -105,7 +104,7 @@ impl Config {
 /// `X-SPACE-AUTH-KEY: Basic base64(client_id:client_secret)`.
 pub fn auth_key(client_id: &str, client_secret: &Secret) -> Secret {
     let pair = format!("{client_id}:{}", client_secret.expose());
-    Secret::new(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair)))
+    Secret::new(format!("Basic {}", super::b64::encode(pair.as_bytes())))
 }
 
 fn type_name(raw: &Raw) -> &'static str {

@@ -4,20 +4,9 @@
 
 use super::error::{ErrorCode, Result, TmsError};
 use super::json::{self, Value};
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::DecodePaddingMode;
-use base64::Engine as _;
 
 /// Tokens seen are about 2 KB; anything far larger is not a TMS token.
 const MAX_JWT_LEN: usize = 64 * 1024;
-
-/// base64url, padding optional: some encoders pad JWT segments although RFC 7515 says not to.
-const B64URL: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true),
-);
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Jwt {
@@ -33,7 +22,8 @@ fn invalid(why: &str) -> TmsError {
 }
 
 fn segment(part: &str, name: &str) -> Result<(String, Value)> {
-    let bytes = B64URL.decode(part).map_err(|_| invalid(&format!("{name} is not base64url")))?;
+    // Padding optional: some encoders pad JWT segments although RFC 7515 says not to.
+    let bytes = super::b64::decode_url(part).ok_or_else(|| invalid(&format!("{name} is not base64url")))?;
     let text = String::from_utf8(bytes).map_err(|_| invalid(&format!("{name} is not UTF-8")))?;
     let value = json::parse(&text).map_err(|_| invalid(&format!("{name} is not JSON")))?;
     if !value.is_object() {
@@ -117,6 +107,7 @@ pub fn check(jwt: &Jwt, expected_tenant: &str) -> Result<Claims> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
 
     const SEEDS: &str = include_str!("../../tests/fixtures/seed-tokens.txt");
 

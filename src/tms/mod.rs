@@ -1,6 +1,7 @@
 //! The sans-IO core: everything that decides something, in plain Rust. No I/O, no clock
 //! reads (time is a parameter), no randomness source (random numbers are parameters).
 
+pub mod b64;
 pub mod cache;
 pub mod config;
 pub mod error;
