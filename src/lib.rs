@@ -9,3 +9,7 @@ pub mod tms;
 /// The JS-facing API; public so wasm-bindgen tests can drive it from Rust.
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

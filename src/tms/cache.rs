@@ -6,7 +6,7 @@
 //! fails) until `expires_at`, then expired. An entry stamped in the future (the clock was
 //! turned back) counts as expired: its times can no longer be trusted.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// FNV-1a: tenant ids are short, and SipHash costs a cache hit more than the rest of the
@@ -30,6 +30,7 @@ impl Hasher for Fnv {
 }
 
 pub type FastMap<V> = HashMap<String, V, BuildHasherDefault<Fnv>>;
+pub type FastSet = HashSet<String, BuildHasherDefault<Fnv>>;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Timing {

@@ -9,7 +9,7 @@ use super::events::{Event, Events, Stats};
 use super::js::AbortSignal;
 use super::transport::{self, Reply};
 use super::wait::{Slot, Wake};
-use crate::tms::cache::{timing, Cache, Lookup};
+use crate::tms::cache::{timing, Cache, FastSet, Lookup};
 use crate::tms::config::{env_options, Config, Raw};
 use crate::tms::error::{ErrorCode, TmsError};
 use crate::tms::flights::{FlightId, Flights, Join};
@@ -18,7 +18,7 @@ use crate::tms::response::{parse_batch, parse_page, parse_token, status_error, G
 use crate::tms::retry::{self, Decision};
 use js_sys::{Array, Function, Map, Object, Promise};
 use std::cell::{Cell, RefCell};
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -44,6 +44,8 @@ struct Inner {
     flights: RefCell<Flights<Function>>,
 }
 
+// The public class (docs in pkg-template/index.d.ts: wasm-bindgen would copy `///`
+// comments into the JS glue, which ships).
 #[wasm_bindgen]
 pub struct TokenManager {
     inner: Rc<Inner>,
@@ -328,7 +330,7 @@ impl Inner {
         signal: Option<AbortSignal>,
         progress: Option<Function>,
     ) -> JsValue {
-        let mut seen = HashSet::new();
+        let mut seen = FastSet::default();
         let tenants: Vec<String> = tenants.into_iter().filter(|t| seen.insert(t.clone())).collect();
         let total = tenants.len();
         let results: Shared<Vec<Option<JsResult>>> = Rc::new(RefCell::new(vec![None; total]));
@@ -488,7 +490,7 @@ impl Inner {
                 }
             }
         }
-        let mut seen = HashSet::new();
+        let mut seen = FastSet::default();
         Ok(pages.into_iter().flatten().filter(|t| seen.insert(t.clone())).collect())
     }
 

@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 
 pub use manager::TokenManager;
 
-/// `decodeJwt(jwt) → { header, claims }`, without a signature check.
+// `decodeJwt(jwt) → { header, claims }`, without a signature check.
 #[wasm_bindgen(js_name = decodeJwt)]
 pub fn decode_jwt(token: JsValue) -> Result<JsValue, JsValue> {
     let invalid =
@@ -28,7 +28,7 @@ pub fn decode_jwt(token: JsValue) -> Result<JsValue, JsValue> {
     Ok(out.into())
 }
 
-/// The `TmsError` class, for the package entry files to re-export.
+// The `TmsError` class, for the package entry files to re-export.
 #[wasm_bindgen(js_name = __tmsErrorClass)]
 pub fn tms_error_class() -> JsValue {
     js::TMS_ERROR_CLASS.with(JsValue::clone)
