@@ -1,6 +1,6 @@
 # One command each: `make test` (installs what is missing, builds, runs every suite),
 # `make build` (the npm package in pkg/). See README.md.
-.PHONY: setup build test test-only clean
+.PHONY: setup build test test-only clean fuzz
 
 setup:
 	@scripts/setup.sh
@@ -17,3 +17,7 @@ test-only:
 
 clean:
 	rm -rf target pkg
+
+# Coverage-guided fuzzing of every parser, FUZZ_SECONDS per target (default 300).
+fuzz: setup
+	@scripts/fuzz.sh $(or $(FUZZ_SECONDS),300)

@@ -40,6 +40,13 @@ if ! command -v wasm-pack >/dev/null; then
   cargo install -q wasm-pack
 fi
 
+# 3b. cargo-fuzz, where the machine has a nightly toolchain (libFuzzer needs it). Without
+# nightly the fuzz smoke is skipped; tests/robustness.rs covers the parsers on stable.
+if rustup toolchain list 2>/dev/null | grep -q '^nightly' && ! command -v cargo-fuzz >/dev/null; then
+  log "installing cargo-fuzz (about 1 min)"
+  cargo install -q cargo-fuzz
+fi
+
 # 4. Headless Chromium and its driver for wasm-bindgen-test and Playwright.
 if [ "${TMS_SKIP_CHROMIUM:-0}" != 1 ] && ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then
   log "installing chromium and chromium-driver from Debian"

@@ -62,6 +62,12 @@ if [ "${TMS_SKIP_CHROMIUM:-0}" != 1 ]; then
   record "wasm in Chromium" "$p" "$f"
 fi
 
+if [ "${TMS_SKIP_FUZZ:-0}" != 1 ]; then
+  run "fuzz smoke (cargo-fuzz, ${TMS_FUZZ_SECONDS:-10} s per target)" "$out/fuzz.log" scripts/fuzz.sh "${TMS_FUZZ_SECONDS:-10}"
+  read -r p f < <(awk '/^fuzz: [0-9]+ passed/ { print $2, $4 }' "$out/fuzz.log")
+  [ -n "${p:-}" ] && record "fuzz smoke" "$p" "$f"
+fi
+
 js_tests=$(ls tests/*/*.test.mjs 2>/dev/null | sort)
 if [ -n "$js_tests" ]; then
   # shellcheck disable=SC2086
