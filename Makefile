@@ -1,6 +1,6 @@
 # One command each: `make test` (installs what is missing, builds, runs every suite),
 # `make build` (the npm package in pkg/). See README.md.
-.PHONY: setup build test test-only clean fuzz
+.PHONY: setup build test test-only clean fuzz demo
 
 setup:
 	@scripts/setup.sh
@@ -10,6 +10,11 @@ build: setup
 
 test: build
 	@scripts/test.sh
+
+# The live demo: TMS emulator + example worker in workerd (Miniflare) + page on 127.0.0.1.
+# Prints the URL; Ctrl-C stops everything. Ports: make demo DEMO_PORT=8788 EMULATOR_PORT=8787
+demo: build
+	@scripts/demo.sh
 
 # Runs the suites without the setup/build steps (after a `make build`).
 test-only:

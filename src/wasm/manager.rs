@@ -561,8 +561,8 @@ impl TokenManager {
             None if user_tenant.is_undefined() || user_tenant.is_null() => self.inner.config.user_tenant.clone(),
             None => return Promise::reject(&throw(TmsError::config("userTenant", "must be a string"))),
         };
+        let force = options.as_ref().is_some_and(|o| get(o, "forceRefresh").is_truthy());
         let options = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
-        let force = !options.is_undefined() && get(&options, "forceRefresh").is_truthy();
         if !force {
             let hit = match self.inner.cache.borrow().lookup(&tenant, now()) {
                 Lookup::Fresh(token) => Some(Promise::resolve(token)),
