@@ -452,12 +452,35 @@ impl Inner {
             .collect()
     }
 
-    /// Every page of `/userTenants`, with the operator token; stops by `totalPages`.
+    /// A server rejected `token` with 401: drop it if it is still the cached one (another
+    /// call may have replaced it already), so the next `token()` gets a newer one.
+    fn forget_rejected(&self, tenant: &str, token: &JsValue) {
+        let same = match self.cache.borrow().lookup(tenant, now()) {
+            Lookup::Fresh(t) | Lookup::Stale(t) => t == token,
+            Lookup::Miss => false,
+        };
+        if same {
+            self.cache.borrow_mut().remove(tenant);
+        }
+    }
+
+    /// Every page of `/userTenants`, with the operator token; stops by `totalPages`. A 401
+    /// on the first page (the operator token was revoked) is retried once with a new one.
     async fn user_tenants(self: Rc<Self>, signal: Option<AbortSignal>) -> Result<Vec<String>, JsValue> {
         let host = self.config.host_tenant.clone();
-        let operator = self.clone().token(host, signal.clone(), false).await?;
-        let bearer = get(&operator, "accessToken").as_string().unwrap_or_default();
-        let first = self.page(0, &bearer, signal.as_ref()).await?;
+        let mut retried = false;
+        let (first, bearer) = loop {
+            let operator = self.clone().token(host.clone(), signal.clone(), false).await?;
+            let bearer = get(&operator, "accessToken").as_string().unwrap_or_default();
+            match self.page(0, &bearer, signal.as_ref()).await {
+                Ok(first) => break (first, bearer),
+                Err(e) if !retried && get(&e, "status").as_f64() == Some(401.0) => {
+                    retried = true;
+                    self.forget_rejected(&host, &operator);
+                }
+                Err(e) => return Err(e),
+            }
+        };
         let mut pages = vec![first.tenants];
         match first.total_pages {
             Some(total) => {
@@ -644,13 +667,7 @@ impl TokenManager {
             if !unauthorized || !replayable(&input, &init) {
                 return Ok(resp);
             }
-            // Drop the token only if it is still the cached one (another call may have
-            // replaced it already); then whatever `token()` gives is newer.
-            let same = matches!(inner.lookup(&tenant, now()), Cached::Fresh(t) if t == token)
-                || matches!(inner.cache.borrow().lookup(&tenant, now()), Lookup::Stale(t) if *t == token);
-            if same {
-                inner.cache.borrow_mut().remove(&tenant);
-            }
+            inner.forget_rejected(&tenant, &token);
             let token = JsFuture::from(TokenManager::promise_token(&inner, &tenant, signal, false)).await?;
             api_fetch(&inner, &input, &init, &token).await
         })

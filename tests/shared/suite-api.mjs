@@ -406,6 +406,24 @@ export const cases = [
   },
 
   {
+    name: "userTenants(): a 401 on the first page (operator token revoked) gets a new operator token and retries once; a second 401 fails with TMS_UNAUTHORIZED",
+    async fn(ctx) {
+      const { m } = manager(ctx);
+      await m.token(ctx.emu.credentials.hostTenant); // the operator token is cached
+      await ctx.emu.faults([{ endpoint: "userTenants", kind: "401", count: 1 }]);
+      const ids = await m.userTenants();
+      assert.deepEqual(ids, range(1, TENANTS), "all ids after the retry");
+      let c = await ctx.emu.counts();
+      assert.deepEqual([c.token, c.userTenants], [2, 4], `one new operator token, page 0 twice: ${JSON.stringify(c)}`);
+      await ctx.emu.faults([{ endpoint: "userTenants", kind: "401", count: 2 }]);
+      const err = await assert.rejects(m.userTenants(), "TMS_UNAUTHORIZED");
+      assert.equal(err.status, 401);
+      c = await ctx.emu.counts();
+      assert.deepEqual([c.token, c.userTenants], [3, 6], `retried once only: ${JSON.stringify(c)}`);
+    },
+  },
+
+  {
     name: "refresh-ahead (4 s tokens, margin clamped to half the lifetime): reused before the refresh point, one shared refresh after it, refreshBeforeExpiry honoured, expired never returned",
     async fn(ctx) {
       await ctx.emu.config({ lifetimeSec: 4 }); // expires_in 3 → lifetime 3000 ms, margin 1500, jitter ≤ 300
