@@ -7,6 +7,7 @@
 //                            [--lifetime SEC] [--latency MS] [--verbose]
 //
 // Plain Node 20, no dependencies; listens on loopback only.
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import { realpathSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -84,6 +85,8 @@ export async function startEmulator(opts = {}) {
   const options = normalizeOptions(opts);
   const state = createState(options);
   const shutdown = new AbortController(); // aborts latency waits on close()
+  // Every request waiting out the latency listens on it: hundreds at once are expected.
+  setMaxListeners(0, shutdown.signal);
   const sockets = new Set();
 
   const logLine = (entry) => {

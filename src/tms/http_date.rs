@@ -7,8 +7,10 @@ const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "au
 /// past means "now" (0). `None` for anything unreadable: the caller then uses its backoff.
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
     let v = value.trim();
-    if !v.is_empty() && v.len() <= 10 && v.bytes().all(|b| b.is_ascii_digit()) {
-        return v.parse::<u64>().ok().map(|n| n as f64);
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        // Any number of digits: a huge delay must read as huge (and fail at once), not as
+        // absent. Saturates far above any limit that matters.
+        return Some(v.bytes().fold(0.0, |acc, b| (acc * 10.0 + f64::from(b - b'0')).min(1e12)));
     }
     let date_ms = parse_http_date(v)?;
     Some(((date_ms - now_ms) / 1000.0).max(0.0))
@@ -95,12 +97,14 @@ mod tests {
         assert_eq!(parse_retry_after(" 120 ", 0.0), Some(120.0));
         assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", NOV_6_1994), Some(10.0));
         assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:27 GMT", NOV_6_1994), Some(0.0));
+        // A huge delay reads as huge (so the call fails at once), never as absent.
+        assert_eq!(parse_retry_after("99999999999", 0.0), Some(99_999_999_999.0));
+        assert_eq!(parse_retry_after(&"9".repeat(400), 0.0), Some(1e12));
         for bad in [
             "",
             "-1",
             "1.5",
             "soon",
-            "99999999999",
             "Sun, 06 Nov 1994 25:00:00 GMT",
             "06 Nov 08:49:37 GMT",
             "Sun, 32 Nov 1994 08:49:37 GMT",

@@ -45,8 +45,8 @@ extern "C" {
     #[derive(Clone)]
     pub type AbortSignal;
 
-    #[wasm_bindgen(method, getter, structural)]
-    pub fn aborted(this: &AbortSignal) -> bool;
+    #[wasm_bindgen(method, getter, structural, catch, js_name = aborted)]
+    pub fn aborted_raw(this: &AbortSignal) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch, structural, js_name = addEventListener)]
     pub fn add_event_listener(this: &AbortSignal, kind: &str, listener: &Function) -> Result<(), JsValue>;
@@ -57,11 +57,13 @@ extern "C" {
     /// A `fetch` Response, accessed structurally.
     pub type FetchResponse;
 
-    #[wasm_bindgen(method, getter, structural)]
-    pub fn status(this: &FetchResponse) -> JsValue;
+    // Getters on objects a user's `fetch` returned may throw: every one is `catch`, so no JS
+    // exception ever unwinds through Rust frames.
+    #[wasm_bindgen(method, getter, structural, catch)]
+    pub fn status(this: &FetchResponse) -> Result<JsValue, JsValue>;
 
-    #[wasm_bindgen(method, getter, structural)]
-    pub fn headers(this: &FetchResponse) -> FetchHeaders;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    pub fn headers(this: &FetchResponse) -> Result<FetchHeaders, JsValue>;
 
     #[wasm_bindgen(method, catch, structural)]
     pub fn text(this: &FetchResponse) -> Result<JsValue, JsValue>;

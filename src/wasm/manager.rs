@@ -28,12 +28,15 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 const PARALLEL_REQUESTS: usize = 4;
 /// Grace added to a flight's deadline beyond the leader's own timeout.
 const LEASE_SLACK_MS: f64 = 1_000.0;
+/// Passes of `tokens()` over tenants whose token expired while the call went on.
+const TOKENS_ROUNDS: usize = 3;
 /// Upper bound on `/userTenants` pages when the server sends no page object.
 const MAX_PAGES: usize = 10_000;
 
 type JsResult = Result<JsValue, JsValue>;
 type Shared<T> = Rc<RefCell<T>>;
 type PageResult = Result<Vec<String>, JsValue>;
+type Reporter = Rc<dyn Fn(usize)>;
 
 struct Inner {
     config: Config,
@@ -335,32 +338,76 @@ impl Inner {
         let total = tenants.len();
         let results: Shared<Vec<Option<JsResult>>> = Rc::new(RefCell::new(vec![None; total]));
         let done = Rc::new(Cell::new(0usize));
-        let report = {
-            let (done, progress) = (done.clone(), progress.clone());
-            move |n: usize| {
-                done.set(done.get() + n);
-                if let Some(f) = &progress {
-                    let o = Object::new();
-                    set(&o, "done", &JsValue::from(done.get() as u32));
-                    set(&o, "total", &JsValue::from(total as u32));
-                    let _ = f.call1(&JsValue::NULL, &o);
-                }
+        let report: Reporter = Rc::new(move |n: usize| {
+            done.set(done.get() + n);
+            if let Some(f) = &progress {
+                let o = Object::new();
+                set(&o, "done", &JsValue::from(done.get() as u32));
+                set(&o, "total", &JsValue::from(total as u32));
+                let _ = f.call1(&JsValue::NULL, &o);
             }
-        };
+        });
+        if total == 0 {
+            report(0);
+        }
+        // A long call (retries, throttling) can outlive a token it took from the cache at
+        // the start: such tenants go round again, so no expired token is ever returned.
+        let mut pending: Vec<usize> = (0..total).collect();
+        for round in 0..TOKENS_ROUNDS {
+            let reporter: Reporter = if round == 0 { report.clone() } else { Rc::new(|_| {}) };
+            self.clone().tokens_round(&tenants, &pending, &results, signal.clone(), reporter).await;
+            let t = now();
+            let expired =
+                |r: &Option<JsResult>| matches!(r, Some(Ok(tok)) if get(tok, "expiresAt").as_f64().unwrap_or(0.0) <= t);
+            pending.retain(|i| results.borrow().get(*i).is_some_and(expired));
+            if pending.is_empty() {
+                break;
+            }
+        }
+        let late = || throw(TmsError::new(ErrorCode::Timeout, "the token expired before the call completed"));
+        let (ok, errors) = (Map::new(), Map::new());
+        let results = results.borrow();
+        for (i, (tenant, r)) in tenants.iter().zip(results.iter()).enumerate() {
+            let key = JsValue::from_str(tenant);
+            match r {
+                Some(Ok(_)) if pending.contains(&i) => errors.set(&key, &late()),
+                Some(Ok(token)) => ok.set(&key, token),
+                Some(Err(e)) => errors.set(&key, e),
+                None => errors.set(&key, &throw(TmsError::new(ErrorCode::Aborted, "not completed"))),
+            };
+        }
+        let out = Object::new();
+        set(&out, "tokens", &ok);
+        set(&out, "errors", &errors);
+        out.into()
+    }
+
+    /// One pass of `tokens()` over the tenants at `indices`: hits from the cache, misses led
+    /// in batches, tenants already in flight (from other calls) followed.
+    async fn tokens_round(
+        self: Rc<Self>,
+        tenants: &[String],
+        indices: &[usize],
+        results: &Shared<Vec<Option<JsResult>>>,
+        signal: Option<AbortSignal>,
+        report: Reporter,
+    ) {
         let put = |results: &RefCell<Vec<Option<JsResult>>>, i: usize, r: JsResult| {
             if let Some(slot) = results.borrow_mut().get_mut(i) {
                 *slot = Some(r);
             }
         };
-
         let t = now();
         let mut lead: Vec<(usize, String, FlightId)> = Vec::new();
         let mut follow: Vec<(usize, String)> = Vec::new();
-        for (i, tenant) in tenants.iter().enumerate() {
+        let mut hits = 0;
+        for &i in indices {
+            let Some(tenant) = tenants.get(i) else { continue };
             let refresh = match self.lookup(tenant, t) {
                 Cached::Fresh(token) => {
                     self.hit(tenant);
-                    put(&results, i, Ok(token));
+                    put(results, i, Ok(token));
+                    hits += 1;
                     continue;
                 }
                 Cached::Stale => true,
@@ -375,12 +422,10 @@ impl Inner {
                 Join::Follow(_) => follow.push((i, tenant.clone())),
             }
         }
-        let hits = total - lead.len() - follow.len();
-        if hits > 0 || total == 0 {
+        if hits > 0 {
             report(hits);
         }
 
-        let report = Rc::new(report);
         let mut tasks: Vec<std::pin::Pin<Box<dyn Future<Output = ()>>>> = Vec::new();
         for chunk in batch_chunks(&self.config, &lead) {
             let (me, results, report, signal) = (self.clone(), results.clone(), report.clone(), signal.clone());
@@ -402,21 +447,6 @@ impl Inner {
             }));
         }
         bounded(tasks, PARALLEL_REQUESTS).await;
-
-        let (ok, errors) = (Map::new(), Map::new());
-        let results = results.borrow();
-        for (tenant, r) in tenants.iter().zip(results.iter()) {
-            let key = JsValue::from_str(tenant);
-            match r {
-                Some(Ok(token)) => ok.set(&key, token),
-                Some(Err(e)) => errors.set(&key, e),
-                None => errors.set(&key, &throw(TmsError::new(ErrorCode::Aborted, "not completed"))),
-            };
-        }
-        let out = Object::new();
-        set(&out, "tokens", &ok);
-        set(&out, "errors", &errors);
-        out.into()
     }
 
     async fn lead_batch(

@@ -4,12 +4,11 @@
 
 use super::convert::set;
 use super::js::{bind_arg, call_fetch, AbortController, AbortSignal, FetchResponse};
-use super::wait::{Listener, Timer};
+use super::wait::{self, race, Listener, Raced, Timer};
 use crate::tms::error::{ErrorCode, TmsError};
 use crate::tms::request::HttpRequest;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 pub struct Reply {
     pub status: u16,
@@ -51,7 +50,7 @@ pub async fn attempt(
 ) -> Result<Reply, TmsError> {
     let label = req.endpoint.label();
     let aborted = || TmsError::new(ErrorCode::Aborted, format!("{label} was aborted by the caller"));
-    if caller.is_some_and(|s| s.aborted()) {
+    if caller.is_some_and(wait::aborted) {
         return Err(aborted());
     }
     let controller =
@@ -63,23 +62,35 @@ pub async fn attempt(
         _ => None,
     };
     // Why a fetch failed: our abort reasons tell the caller's abort from our timeout.
+    let timed_out = || TmsError::new(ErrorCode::Timeout, format!("{label} timed out after {} ms", timeout_ms as u64));
     let failure = || {
-        if caller.is_some_and(|s| s.aborted()) {
+        if caller.is_some_and(wait::aborted) {
             aborted()
-        } else if signal.aborted() {
-            TmsError::new(ErrorCode::Timeout, format!("{label} timed out after {} ms", timeout_ms as u64))
+        } else if wait::aborted(&signal) {
+            timed_out()
         } else {
             TmsError::new(ErrorCode::Network, format!("{label} failed: network error"))
         }
     };
     let sent_at_ms = js_sys::Date::now();
+    let deadline = sent_at_ms + timeout_ms;
+    // Each await is raced against the deadline and the caller's signal too, in case `fetch`
+    // (a custom one, or a stalled body) does not honour the abort.
+    let settle = |raced: Raced| match raced {
+        Raced::Value(v) => Ok(v),
+        Raced::Rejected => Err(failure()),
+        Raced::Timer => Err(timed_out()),
+        Raced::Aborted => Err(aborted()),
+    };
     let init = request_init(req, &signal);
     let promise = call_fetch(fetch, &JsValue::from_str(&req.url), &init).map_err(|_| failure())?;
-    let resp: FetchResponse = JsFuture::from(promise).await.map_err(|_| failure())?.unchecked_into();
-    let status = resp.status().as_f64().filter(|s| (0.0..=999.0).contains(s)).unwrap_or(0.0) as u16;
-    let retry_after = resp.headers().get("retry-after").ok().flatten();
+    let resp: FetchResponse = settle(race(&promise, timeout_ms, caller).await)?.unchecked_into();
+    let status =
+        resp.status().ok().and_then(|s| s.as_f64()).filter(|s| (0.0..=999.0).contains(s)).unwrap_or(0.0) as u16;
+    let retry_after = resp.headers().ok().and_then(|h| h.get("retry-after").ok().flatten());
     // The body is read under the same timeout: a server can stall after the headers.
-    let text = resp.text().map_err(|_| failure())?;
-    let body = JsFuture::from(Promise::resolve(&text)).await.map_err(|_| failure())?;
+    let text = Promise::resolve(&resp.text().map_err(|_| failure())?);
+    let remaining = (deadline - js_sys::Date::now()).max(0.0);
+    let body = settle(race(&text, remaining, caller).await)?;
     Ok(Reply { status, body: body.as_string().unwrap_or_default(), retry_after, sent_at_ms })
 }

@@ -5,7 +5,7 @@
 //! nothing behind that keeps a Node process alive.
 
 use super::js::{bind_arg, clear_timeout, set_timeout, AbortSignal};
-use js_sys::{Function, Promise};
+use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -38,7 +38,7 @@ impl Slot {
     }
 
     pub async fn wait(self, ms: Option<f64>, signal: Option<&AbortSignal>) -> Wake {
-        if signal.is_some_and(|s| s.aborted()) {
+        if signal.is_some_and(aborted) {
             return Wake::Aborted;
         }
         let _timer = ms.map(|ms| Timer::start(&bind_arg(&self.resolve, &JsValue::NULL, &TIMER.into()), ms));
@@ -49,6 +49,33 @@ impl Slot {
             Some(ABORT) => Wake::Aborted,
             _ => Wake::Value(v),
         }
+    }
+}
+
+/// How a raced promise ended.
+pub enum Raced {
+    Value(JsValue),
+    Rejected,
+    Timer,
+    Aborted,
+}
+
+/// Awaits `promise`, but no longer than `ms` and not past an abort of `signal`: a custom
+/// `fetch` that ignores its signal, or a body that stalls, cannot hold a call forever.
+pub async fn race(promise: &Promise, ms: f64, signal: Option<&AbortSignal>) -> Raced {
+    if signal.is_some_and(aborted) {
+        return Raced::Aborted;
+    }
+    let guard = Slot::new();
+    let _timer = Timer::start(&bind_arg(&guard.resolve, &JsValue::NULL, &TIMER.into()), ms);
+    let _listener = signal.map(|s| Listener::add(s, bind_arg(&guard.resolve, &JsValue::NULL, &ABORT.into())));
+    match JsFuture::from(Promise::race(&Array::of2(promise, &guard.promise))).await {
+        Ok(v) => match v.as_f64() {
+            Some(TIMER) => Raced::Timer,
+            Some(ABORT) => Raced::Aborted,
+            _ => Raced::Value(v),
+        },
+        Err(_) => Raced::Rejected,
     }
 }
 
@@ -89,4 +116,9 @@ impl Drop for Listener<'_> {
     fn drop(&mut self) {
         let _ = self.signal.remove_event_listener("abort", &self.f);
     }
+}
+
+/// `signal.aborted`, false for anything that is not shaped like a signal.
+pub fn aborted(signal: &AbortSignal) -> bool {
+    signal.aborted_raw().map(|v| v.is_truthy()).unwrap_or(false)
 }
