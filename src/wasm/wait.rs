@@ -37,17 +37,12 @@ impl Slot {
         self.resolve.clone()
     }
 
-    pub async fn wait(self, ms: Option<f64>, signal: Option<&AbortSignal>) -> Wake {
-        if signal.is_some_and(aborted) {
-            return Wake::Aborted;
-        }
-        let _timer = ms.map(|ms| Timer::start(&bind_arg(&self.resolve, &JsValue::NULL, &TIMER.into()), ms));
-        let _listener = signal.map(|s| Listener::add(s, bind_arg(&self.resolve, &JsValue::NULL, &ABORT.into())));
-        let v = JsFuture::from(self.promise).await.unwrap_or(JsValue::UNDEFINED);
-        match v.as_f64() {
-            Some(TIMER) => Wake::Timer,
-            Some(ABORT) => Wake::Aborted,
-            _ => Wake::Value(v),
+    /// Waits for the slot's value, at most `ms`, and not past an abort of `signal`.
+    pub async fn wait(self, ms: f64, signal: Option<&AbortSignal>) -> Wake {
+        match race(&self.promise, ms, signal).await {
+            Raced::Value(v) => Wake::Value(v),
+            Raced::Timer => Wake::Timer,
+            Raced::Aborted | Raced::Rejected => Wake::Aborted,
         }
     }
 }
@@ -81,7 +76,7 @@ pub async fn race(promise: &Promise, ms: f64, signal: Option<&AbortSignal>) -> R
 
 /// Sleeps `ms`, or less if `signal` aborts (then returns false).
 pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> bool {
-    !matches!(Slot::new().wait(Some(ms), signal).await, Wake::Aborted)
+    !matches!(Slot::new().wait(ms, signal).await, Wake::Aborted)
 }
 
 /// A `setTimeout` cleared on drop.
