@@ -45,6 +45,8 @@ struct Inner {
     stats: Stats,
     cache: RefCell<Cache<JsValue>>,
     flights: RefCell<Flights<Function>>,
+    /// The last tenant argument of a `token()` hit, as given and as a key (see `token`).
+    last_key: RefCell<(JsValue, String)>,
 }
 
 // The public class (docs in pkg-template/index.d.ts: wasm-bindgen would copy `///`
@@ -581,6 +583,7 @@ impl TokenManager {
                 stats: Stats::default(),
                 cache: RefCell::new(Cache::new(max_entries)),
                 flights: RefCell::new(Flights::default()),
+                last_key: RefCell::new((JsValue::NULL, String::new())),
             }),
         })
     }
@@ -608,10 +611,26 @@ impl TokenManager {
     /// `token(userTenant?, { signal?, forceRefresh? }?) → Promise<Token>`. A cache hit
     /// resolves with the cached object itself, without entering the async machinery.
     pub fn token(&self, user_tenant: JsValue, options: Option<Object>) -> Promise {
-        // The hit path first, with as few JS calls as possible: one probe for the tenant
-        // string (a typed `String` parameter would let the generated glue misread a
-        // non-string), no validation (an invalid id is never cached), and the token leaves
-        // as the JS object that was cached.
+        // The hit path first, with as few JS calls as possible: the tenant key is reused
+        // when the caller passes the same value as last time (one `===` instead of moving
+        // a string into wasm memory), nothing is validated (an invalid id is never cached),
+        // and the token leaves as the JS object that was cached.
+        if options.is_none() {
+            let memo = self.inner.last_key.borrow();
+            if memo.0 == user_tenant {
+                let hit = match self.inner.cache.borrow().lookup(&memo.1, now()) {
+                    Lookup::Fresh(token) => Some(Promise::resolve(token)),
+                    _ => None,
+                };
+                if let Some(promise) = hit {
+                    // Listeners may call back into this manager: no borrow while they run.
+                    let tenant = if self.inner.events.enabled() { memo.1.clone() } else { String::new() };
+                    drop(memo);
+                    self.inner.hit(&tenant);
+                    return promise;
+                }
+            }
+        }
         let tenant = match user_tenant.as_string() {
             Some(t) => t,
             None if user_tenant.is_undefined() || user_tenant.is_null() => self.inner.config.user_tenant.clone(),
@@ -625,6 +644,7 @@ impl TokenManager {
                 _ => None,
             };
             if let Some(promise) = hit {
+                *self.inner.last_key.borrow_mut() = (user_tenant, tenant.clone());
                 self.inner.hit(&tenant);
                 return promise;
             }
