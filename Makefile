@@ -1,6 +1,6 @@
 # One command each: `make test` (installs what is missing, builds, runs every suite),
 # `make build` (the npm package in pkg/). See README.md.
-.PHONY: setup build test test-only clean fuzz demo
+.PHONY: setup build test test-only clean fuzz demo soak
 
 setup:
 	@scripts/setup.sh
@@ -26,3 +26,8 @@ clean:
 # Coverage-guided fuzzing of every parser, FUZZ_SECONDS per target (default 300).
 fuzz: setup
 	@scripts/fuzz.sh $(or $(FUZZ_SECONDS),300)
+
+# The long soak: 10 000 token() calls over 500 tenants with random faults for 60 s on
+# 127.0.0.1 (make test runs a short form). Override with SOAK_ARGS="--calls ... --seconds ...".
+soak: build
+	@node tests/soak/soak.mjs $(or $(SOAK_ARGS),--calls 10000 --tenants 500 --seconds 60)
