@@ -1,6 +1,6 @@
 # One command each: `make test` (installs what is missing, builds, runs every suite),
 # `make build` (the npm package in pkg/). See README.md.
-.PHONY: setup build test test-only clean fuzz demo soak
+.PHONY: setup build test test-only clean fuzz demo soak bench
 
 setup:
 	@scripts/setup.sh
@@ -31,3 +31,8 @@ fuzz: setup
 # 127.0.0.1 (make test runs a short form). Override with SOAK_ARGS="--calls ... --seconds ...".
 soak: build
 	@node tests/soak/soak.mjs $(or $(SOAK_ARGS),--calls 10000 --tenants 500 --seconds 60)
+
+# tms-edge vs a hand-written JS cache vs the vendor SDK, on the emulator (BENCHMARKS.md);
+# about 4 minutes. `node bench/run.mjs --update-doc` also rewrites BENCHMARKS.md's tables.
+bench: build
+	@node bench/run.mjs

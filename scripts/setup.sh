@@ -63,4 +63,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.
   npm install --no-audit --no-fund --loglevel=error
   touch node_modules/.package-lock.json
 fi
+# 6. The benchmark's own dev dependency (the vendor SDK it compares against; bench/ only).
+if [ ! -f bench/node_modules/.package-lock.json ] || [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; then
+  log "npm install in bench/ (the vendor SDK the benchmark compares against)"
+  (cd bench && npm install --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json) \
+    || log "bench/ dependencies not installed: the benchmark marks the SDK n/a"
+fi
 log "ready"

@@ -68,6 +68,11 @@ if [ "${TMS_SKIP_FUZZ:-0}" != 1 ]; then
   [ -n "${p:-}" ] && record "fuzz smoke" "$p" "$f"
 fi
 
+run "bench smoke" "$out/bench.log" node bench/run.mjs --smoke
+read -r p f < <(awk '/^bench smoke: / { print $3, $5 }' "$out/bench.log")
+[ -z "${p:-}" ] && { p=0; f=1; }
+record "bench smoke" "$p" "$f"
+
 js_tests=$(ls tests/*/*.test.mjs 2>/dev/null | sort)
 if [ -n "$js_tests" ]; then
   # shellcheck disable=SC2086
