@@ -1,7 +1,9 @@
-// Deno: read the .wasm next to this file (needs read access to the package directory).
+// Deno: a source phase import hands us the compiled WebAssembly.Module through Deno's module
+// loader, so no permission flag is needed (reading the file would need --allow-read).
+import source wasm from "./tms_edge_bg.wasm";
 import { initSync, __tmsErrorClass } from "./tms_edge.js";
 
-initSync({ module: Deno.readFileSync(new URL("./tms_edge_bg.wasm", import.meta.url)) });
+initSync({ module: wasm });
 
 export { TokenManager, decodeJwt } from "./tms_edge.js";
 export const TmsError = __tmsErrorClass();

@@ -48,14 +48,44 @@ export interface TmsEvent {
   durationMs?: number;
 }
 
+// Web types without a DOM: the package works where TypeScript has no DOM lib (lib es2022 alone,
+// workers types, Deno, @types/node). Where the host declares a global (`AbortSignal`, `Response`,
+// `fetch`), its own type is used; otherwise a minimal structural one that covers what this
+// package touches.
+
+/** The instance type of the global class `K` where the environment's types declare it, else `F`. */
+type GlobalInstance<K extends string, F> = typeof globalThis extends { [P in K]: { prototype: infer T } } ? T : F;
+
+/** What this package needs of an `AbortSignal` (the DOM's, Node's, Deno's and workerd's all fit). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: () => void): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
+/** What this package reads of a `Response`. */
+export interface ResponseLike {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+/** The global `AbortSignal` type where there is one. */
+export type AbortSignalType = GlobalInstance<"AbortSignal", AbortSignalLike>;
+
+/** The global `fetch`'s type where there is one, else a minimal fetch signature. */
+export type GlobalFetch = typeof globalThis extends { fetch: infer F extends (...args: any[]) => any }
+  ? F
+  : (input: string, init?: { [option: string]: unknown }) => Promise<ResponseLike>;
+
 /** A `fetch`-compatible function (service bindings, tests, instrumentation). */
 export type FetchLike = (input: string, init: {
   method: string;
   headers: Record<string, string>;
   body?: string;
   redirect: "manual";
-  signal: AbortSignal;
-}) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
+  signal: AbortSignalType;
+}) => Promise<ResponseLike>;
 
 export interface TokenManagerOptions {
   /** Base URL, e.g. `https://gateway.eu1.mindsphere.io` or `http://127.0.0.1:8080`. Required unless `region` is given. */
@@ -85,7 +115,7 @@ export interface TokenManagerOptions {
   /** Most tokens kept in the cache. Default 10000. */
   maxEntries?: number;
   /** Custom fetch. Default: the global `fetch`. */
-  fetch?: FetchLike | typeof globalThis.fetch;
+  fetch?: FetchLike | GlobalFetch;
   /** Receives events; never a secret or a token. */
   onEvent?: (event: TmsEvent) => void;
 }
@@ -128,12 +158,12 @@ export declare class TokenManager {
   constructor(options: TokenManagerOptions);
   /** Options from `MDSP_*` variables of `env` (default `process.env`); `overrides` win. */
   static fromEnv(env?: TmsEnv | Record<string, unknown>, overrides?: Partial<TokenManagerOptions>): TokenManager;
-  token(userTenant?: string, options?: { signal?: AbortSignal; forceRefresh?: boolean }): Promise<Token>;
-  tokens(userTenants: string[], options?: { signal?: AbortSignal }): Promise<TokensResult>;
-  userTenants(options?: { signal?: AbortSignal }): Promise<string[]>;
-  allTokens(options?: { signal?: AbortSignal; onProgress?: (progress: Progress) => void }): Promise<TokensResult>;
+  token(userTenant?: string, options?: { signal?: AbortSignalLike; forceRefresh?: boolean }): Promise<Token>;
+  tokens(userTenants: string[], options?: { signal?: AbortSignalLike }): Promise<TokensResult>;
+  userTenants(options?: { signal?: AbortSignalLike }): Promise<string[]>;
+  allTokens(options?: { signal?: AbortSignalLike; onProgress?: (progress: Progress) => void }): Promise<TokensResult>;
   /** Calls an API with `Authorization: Bearer <token>`; on a 401 refreshes the token and retries once. */
-  fetch(userTenant: string, input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  fetch(userTenant: string, input: Parameters<GlobalFetch>[0], init?: Parameters<GlobalFetch>[1]): ReturnType<GlobalFetch>;
   invalidate(userTenant?: string): void;
   stats(): TmsStats;
   /** Releases the wasm memory of this instance (also done by the garbage collector). */

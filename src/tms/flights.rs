@@ -6,18 +6,21 @@
 //! leader renews while it works. A follower that finds the deadline passed takes the flight
 //! over: the leader's request context may have been cancelled without a word (workerd
 //! cancels a request's I/O when its client goes away). A leader whose own caller aborts
-//! hands the flight to its first waiter. So no follower waits forever, and upstream
-//! requests stay at one per flight plus one per leader that was lost.
+//! ends the flight and wakes its waiters: the first that still runs leads anew. So no
+//! follower waits forever, and upstream requests stay at one per flight plus one per
+//! leader that was lost.
 
 use super::cache::FastMap;
 
 pub type FlightId = u64;
+/// Names one registered waiter, so a waiter that stops waiting can leave.
+pub type WaiterKey = u64;
 
 #[derive(Debug)]
 struct Flight<W> {
     id: FlightId,
     deadline_ms: f64,
-    waiters: Vec<W>,
+    waiters: Vec<(WaiterKey, W)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,12 +34,13 @@ pub enum Join {
 #[derive(Debug)]
 pub struct Flights<W> {
     next_id: FlightId,
+    next_key: WaiterKey,
     flights: FastMap<Flight<W>>,
 }
 
 impl<W> Default for Flights<W> {
     fn default() -> Self {
-        Flights { next_id: 1, flights: FastMap::default() }
+        Flights { next_id: 1, next_key: 1, flights: FastMap::default() }
     }
 }
 
@@ -67,13 +71,24 @@ impl<W> Flights<W> {
     }
 
     /// Registers a waiter on flight `id`; gives it back if that flight is gone.
-    pub fn wait(&mut self, tenant: &str, id: FlightId, waiter: W) -> Result<(), W> {
+    pub fn wait(&mut self, tenant: &str, id: FlightId, waiter: W) -> Result<WaiterKey, W> {
         match self.flights.get_mut(tenant) {
             Some(f) if f.id == id => {
-                f.waiters.push(waiter);
-                Ok(())
+                let key = self.next_key;
+                self.next_key += 1;
+                f.waiters.push((key, waiter));
+                Ok(key)
             }
             _ => Err(waiter),
+        }
+    }
+
+    /// A waiter stops waiting (its caller aborted, or it will look again): it leaves
+    /// whatever flight holds it now: nobody resolves a promise of a caller that is gone
+    /// (on workerd that request may be cancelled, and resolving into it logs a warning).
+    pub fn leave(&mut self, tenant: &str, key: WaiterKey) {
+        if let Some(f) = self.flights.get_mut(tenant) {
+            f.waiters.retain(|(k, _)| *k != key);
         }
     }
 
@@ -88,25 +103,20 @@ impl<W> Flights<W> {
     /// taken over in the meantime is not touched (its new leader will land it).
     pub fn land(&mut self, tenant: &str, id: FlightId) -> Vec<W> {
         match self.flights.get(tenant) {
-            Some(f) if f.id == id => self.flights.remove(tenant).map(|f| f.waiters).unwrap_or_default(),
+            Some(f) if f.id == id => {
+                self.flights.remove(tenant).map(|f| f.waiters.into_iter().map(|(_, w)| w).collect()).unwrap_or_default()
+            }
             _ => Vec::new(),
         }
     }
 
-    /// The leader gives up without an outcome (its caller aborted): the first waiter, if
-    /// any, is returned to be told to lead; the others stay on the flight, which it now owns
-    /// under a new id it learns from `current`. With no waiter the flight ends.
-    pub fn hand_over(&mut self, tenant: &str, id: FlightId, deadline_ms: f64) -> Option<W> {
-        let f = self.flights.get_mut(tenant).filter(|f| f.id == id)?;
-        if f.waiters.is_empty() {
-            self.flights.remove(tenant);
-            return None;
-        }
-        let next = f.waiters.remove(0);
-        self.next_id += 1;
-        f.id = self.next_id;
-        f.deadline_ms = deadline_ms;
-        Some(next)
+    /// The leader gives up without an outcome (its caller aborted): the flight ends and all
+    /// its waiters are returned, to be told to look again. The first of them that still
+    /// runs leads a new flight and the others follow it. (Handing the flight to one chosen
+    /// waiter is fragile: on workerd that waiter's request may be cancelled before it runs,
+    /// and then nobody leads until the deadline.)
+    pub fn dissolve(&mut self, tenant: &str, id: FlightId) -> Vec<W> {
+        self.land(tenant, id)
     }
 
     pub fn len(&self) -> usize {
@@ -151,21 +161,34 @@ mod tests {
     }
 
     #[test]
-    fn an_aborted_leader_hands_over_to_its_first_waiter() {
+    fn an_aborted_leader_dissolves_its_flight_and_the_next_caller_leads() {
         let mut f: Flights<&str> = Flights::default();
         let Join::Lead(id) = f.join("a", 0.0, 100.0) else { panic!() };
         f.wait("a", id, "w1").unwrap();
         f.wait("a", id, "w2").unwrap();
-        assert_eq!(f.hand_over("a", id, 500.0), Some("w1"));
-        let (new, deadline) = f.current("a").unwrap();
-        assert_ne!(new, id);
-        assert_eq!(deadline, 500.0);
-        assert!(f.land("a", id).is_empty());
-        assert_eq!(f.land("a", new), vec!["w2"]);
-        // Without waiters the flight simply ends.
-        let Join::Lead(id) = f.join("a", 0.0, 100.0) else { panic!() };
-        assert_eq!(f.hand_over("a", id, 500.0), None);
+        assert_eq!(f.dissolve("a", id), vec!["w1", "w2"]);
         assert!(f.is_empty());
+        // Woken, the waiters look again: the first to run leads, the second follows it.
+        let Join::Lead(new) = f.join("a", 1.0, 101.0) else { panic!("first to run leads") };
+        assert_ne!(new, id);
+        assert_eq!(f.join("a", 1.0, 101.0), Join::Follow(new));
+        assert!(f.dissolve("a", id).is_empty(), "a stale id dissolves nothing");
+    }
+
+    #[test]
+    fn a_waiter_that_leaves_is_never_told() {
+        let mut f: Flights<&str> = Flights::default();
+        let Join::Lead(id) = f.join("a", 0.0, 100.0) else { panic!() };
+        let gone = f.wait("a", id, "gone").unwrap();
+        let also_gone = f.wait("a", id, "also gone").unwrap();
+        f.wait("a", id, "live").unwrap();
+        f.leave("a", gone);
+        // Waiters move with the flight across take-overs; leaving still works.
+        let Join::Lead(new) = f.join("a", 200.0, 300.0) else { panic!("overdue") };
+        f.leave("a", also_gone);
+        assert_eq!(f.land("a", new), vec!["live"]);
+        f.leave("a", 12345); // unknown keys are ignored
+        f.leave("b", 1);
     }
 
     #[test]

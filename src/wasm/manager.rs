@@ -44,7 +44,7 @@ struct Inner {
     events: Events,
     stats: Stats,
     cache: RefCell<Cache<JsValue>>,
-    flights: RefCell<Flights<Function>>,
+    flights: RefCell<Flights<Waiter>>,
     /// The last tenant argument of a `token()` hit, as given and as a key (see `token`).
     last_key: RefCell<(JsValue, String)>,
 }
@@ -96,10 +96,20 @@ async fn bounded<F: Future<Output = ()> + 'static>(tasks: Vec<F>, limit: usize) 
     let _ = JsFuture::from(Promise::all(&workers)).await;
 }
 
+/// A follower: the resolve function of a promise it created itself (in its own request
+/// context), told the token, the error, or `undefined` for "look again".
+struct Waiter(Function);
+
+impl Waiter {
+    fn tell(&self, value: &JsValue) {
+        let _ = self.0.call1(&JsValue::NULL, value);
+    }
+}
+
 /// How a followed flight ended for this caller.
 enum Followed {
     Done(JsResult),
-    /// The flight is ours to lead now (handed over, or taken over after its deadline).
+    /// The flight is ours to lead now (taken over after its deadline).
     Lead(FlightId),
     /// The flight is gone: look at the cache again.
     Recheck,
@@ -225,25 +235,25 @@ impl Inner {
         self.cache.borrow_mut().insert(tenant, token.clone(), t);
         let waiters = self.flights.borrow_mut().land(tenant, id);
         for w in waiters {
-            let _ = w.call1(&JsValue::NULL, &token);
+            w.tell(&token);
         }
         token
     }
 
-    /// Ends a flight that failed. An aborted leader hands its flight to a waiter instead:
+    /// Ends a flight that failed. An aborted leader wakes its waiters to look again instead:
     /// the abort was its caller's, not theirs.
     fn settle_err(&self, tenant: &str, id: FlightId, err: &TmsError) -> JsResult {
         let js = error_to_js(err);
         if err.code == ErrorCode::Aborted {
-            let next = self.flights.borrow_mut().hand_over(tenant, id, self.lease(now()));
-            if let Some(w) = next {
-                let _ = w.call1(&JsValue::NULL, &JsValue::UNDEFINED);
+            let waiters = self.flights.borrow_mut().dissolve(tenant, id);
+            for w in waiters {
+                w.tell(&JsValue::UNDEFINED);
             }
             return Err(js);
         }
         let waiters = self.flights.borrow_mut().land(tenant, id);
         for w in waiters {
-            let _ = w.call1(&JsValue::NULL, &js);
+            w.tell(&js);
         }
         self.fall_back(tenant, js, Some(err.code))
     }
@@ -263,25 +273,29 @@ impl Inner {
 
     async fn follow(&self, tenant: &str, id: FlightId, signal: Option<&AbortSignal>) -> Followed {
         let slot = Slot::new();
-        let deadline = {
+        let (key, deadline) = {
             let mut flights = self.flights.borrow_mut();
-            if flights.wait(tenant, id, slot.resolver()).is_err() {
+            let Ok(key) = flights.wait(tenant, id, Waiter(slot.resolver())) else {
                 return Followed::Recheck;
-            }
-            flights.current(tenant).map_or(now(), |(_, d)| d)
+            };
+            (key, flights.current(tenant).map_or(now(), |(_, d)| d))
         };
         match slot.wait((deadline - now()).max(0.0) + 1.0, signal).await {
-            Wake::Aborted => Followed::Done(Err(throw(TmsError::new(ErrorCode::Aborted, "aborted by the caller")))),
-            Wake::Value(v) if v.is_undefined() => match self.flights.borrow().current(tenant) {
-                Some((new_id, _)) => Followed::Lead(new_id),
-                None => Followed::Recheck,
-            },
+            Wake::Aborted => {
+                // Leave, so that nobody resolves into a request that is gone.
+                self.flights.borrow_mut().leave(tenant, key);
+                Followed::Done(Err(throw(TmsError::new(ErrorCode::Aborted, "aborted by the caller"))))
+            }
+            // The leader's caller aborted: look again (the first to get here leads).
+            Wake::Value(v) if v.is_undefined() => Followed::Recheck,
             Wake::Value(v) if is_tms_error(&v) => Followed::Done(self.fall_back(tenant, v, None)),
             Wake::Value(token) => Followed::Done(Ok(token)),
             Wake::Timer => {
                 // The leader did not renew in time: its context may be gone. Take over if
-                // the flight is still that one and overdue; otherwise look again.
+                // the flight is still that one and overdue; otherwise look again (and
+                // register anew, so this waiter leaves first).
                 let mut flights = self.flights.borrow_mut();
+                flights.leave(tenant, key);
                 match flights.current(tenant) {
                     Some((cur, d)) if cur == id && now() >= d => {
                         Followed::Lead(flights.start(tenant, self.lease(now())))
@@ -325,7 +339,7 @@ impl Inner {
                     Followed::Lead(id) => id,
                 },
             };
-            // A handed-over or taken-over flight is led like a fresh one.
+            // A taken-over flight is led like a fresh one.
             return self.lead_one(&tenant, id, signal).await;
         }
     }

@@ -1,0 +1,14 @@
+// Runs the shared cases inside Deno. The generated entry (in the consumer directory, so that
+// "tms-edge" resolves from its node_modules through the deno condition) imports the package
+// and the suites and calls main(lib, suites). Arguments: the JSON { url, credentials }.
+// Output: one line per suite, "RESULT <suite> <json outcome>".
+import { emulatorClient, runCases } from "../../shared/harness.mjs";
+
+export async function main(lib, suites) {
+  const { url, credentials } = JSON.parse(Deno.args[0]);
+  const emu = emulatorClient(url, credentials);
+  for (const [name, cases] of Object.entries(suites)) {
+    const outcome = await runCases(cases, { lib, emu, runtime: "deno" });
+    console.log(`RESULT ${name} ${JSON.stringify(outcome)}`);
+  }
+}
