@@ -136,8 +136,8 @@ describe("packaging: TypeScript consumers (tsc --noEmit)", () => {
 
 describe("packaging: the README quick starts are the tested files", () => {
   const files = ["worker.js", "wrangler.toml", "deno.ts", "vercel.js", "node.mjs", "browser.html"];
-  // README-runtimes.md here, and README.md once the "Supported runtimes" text is merged into it.
-  const docs = [join(HERE, "README-runtimes.md"), join(HERE, "../../README.md")].filter(
+  // The repository README carries the "Supported runtimes" section with the quick starts.
+  const docs = [join(HERE, "../../README.md")].filter(
     (f) => existsSync(f) && readFileSync(f, "utf8").includes("## Supported runtimes"),
   );
   for (const f of files) {
