@@ -136,8 +136,8 @@ describe("packaging: TypeScript consumers (tsc --noEmit)", () => {
 
 describe("packaging: the README quick starts are the tested files", () => {
   const files = ["worker.js", "wrangler.toml", "deno.ts", "vercel.js", "node.mjs", "browser.html"];
-  // The repository README carries the "Supported runtimes" section with the quick starts.
-  const docs = [join(HERE, "../../README.md")].filter(
+  // The repository README and the npm README carry the "Supported runtimes" section.
+  const docs = [join(HERE, "../../README.md"), join(HERE, "../../pkg-template/README.md")].filter(
     (f) => existsSync(f) && readFileSync(f, "utf8").includes("## Supported runtimes"),
   );
   for (const f of files) {
