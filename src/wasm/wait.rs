@@ -28,8 +28,9 @@ impl Slot {
     pub fn new() -> Slot {
         let mut resolve = None;
         let promise = Promise::new(&mut |res, _rej| resolve = Some(res));
-        // The executor runs synchronously, so `resolve` is set; a no-op stands in otherwise.
-        let resolve = resolve.unwrap_or_else(|| Function::new_no_args(""));
+        // The executor runs synchronously, so `resolve` is set. (Were it not, `undefined`
+        // stands in: every call goes through `call1`, which returns an error, not a throw.)
+        let resolve = resolve.unwrap_or_else(|| JsValue::UNDEFINED.unchecked_into());
         Slot { promise, resolve }
     }
 
