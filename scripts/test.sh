@@ -32,6 +32,8 @@ run() { # name log command...
   echo "== $name"
   if "$@" >"$log" 2>&1; then status=0; else status=$?; fi
   tail -n 25 "$log"
+  # Name every failure, wherever it is in the log (cargo "FAILED", node:test "not ok").
+  grep -E '^\s*not ok |^test .* FAILED$|^---- .* stdout ----$' "$log" | grep -v '# SKIP' | sed 's/^/FAILED: /' | head -n 40
   return $status
 }
 
