@@ -64,6 +64,7 @@ describe("deno: shared cases", () => {
       assert.ok(line, `deno exited ${r.code} without a result\n${r.stderr.slice(-4000)}`);
       const outcome = JSON.parse(line.slice(`RESULT ${suite.name} `.length));
       t.diagnostic(summary(RUNTIME, suite.name, outcome));
+      for (const l of r.stdout.split("\n").filter((l) => l.startsWith("RETRIED "))) t.diagnostic(l);
       await reportCases(t, RUNTIME, outcome);
     });
   }

@@ -111,22 +111,30 @@ export function optionsFor(emu, overrides = {}) {
  * Runs `cases` one after another, each after an emulator reset. `report(result)` gets
  * { name, ok, ms, error? } per case. Returns { passed, failed, skipped, results }.
  */
-export async function runCases(cases, { lib, emu, runtime, report = () => {}, filter = () => true }) {
+export async function runCases(cases, { lib, emu, runtime, report = () => {}, filter = () => true, retries = 0 }) {
   const results = [];
   for (const c of cases) {
     if (!filter(c) || (c.only && !c.only.includes(runtime))) {
       results.push({ name: c.name, ok: true, skipped: true, ms: 0 });
       continue;
     }
-    await emu.reset();
-    const started = Date.now();
-    const ctx = { lib, emu, runtime, options: (o) => optionsFor(emu, o) };
     let result;
-    try {
-      await c.fn(ctx);
-      result = { name: c.name, ok: true, ms: Date.now() - started };
-    } catch (e) {
-      result = { name: c.name, ok: false, ms: Date.now() - started, error: `${e?.name}: ${e?.message}\n${e?.stack ?? ""}` };
+    const failures = [];
+    // `retries` (only where a runtime is known to be flaky, and said so in its runner) runs
+    // a failed case again from a reset emulator; the first failure stays in the result.
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      await emu.reset();
+      const started = Date.now();
+      const ctx = { lib, emu, runtime, options: (o) => optionsFor(emu, o) };
+      try {
+        await c.fn(ctx);
+        result = { name: c.name, ok: true, ms: Date.now() - started };
+        if (failures.length) result.retriedAfter = failures;
+        break;
+      } catch (e) {
+        failures.push(`${e?.name}: ${e?.message}`);
+        result = { name: c.name, ok: false, ms: Date.now() - started, error: `${e?.name}: ${e?.message}\n${e?.stack ?? ""}` };
+      }
     }
     results.push(result);
     report(result);
