@@ -40,6 +40,15 @@ pub fn decide(retries: u32, attempt: u32, err: &TmsError, rand: f64) -> Decision
     Decision::Retry { delay_ms: backoff_ms(attempt, rand) }
 }
 
+/// Whether a batch the server refused as a whole should be split in two and each half sent
+/// again. A 400 or 413 for several tenants may mean the server's limit is below `batchSize`
+/// (sources say 5, one says 2) or that it rejects one tenant of the batch (undocumented):
+/// halving adapts to the first and isolates the second, so the other tenants still get
+/// their tokens. Bounded: at most log2(batchSize) levels, single tenants are never split.
+pub fn split_batch(err: &TmsError, tenants: usize) -> bool {
+    tenants > 1 && matches!(err.status, Some(400) | Some(413))
+}
+
 /// Exponential backoff with "equal jitter": half fixed, half random, so retries of many
 /// clients spread out but never collapse to zero.
 pub fn backoff_ms(attempt: u32, rand: f64) -> f64 {
@@ -88,6 +97,19 @@ mod tests {
         assert!(matches!(decide(2, 1, &e, 0.5), Decision::Retry { .. }));
         assert_eq!(decide(2, 2, &e, 0.5), Decision::GiveUp);
         assert_eq!(decide(0, 0, &e, 0.5), Decision::GiveUp);
+    }
+
+    #[test]
+    fn refused_batches_split_until_single_tenants() {
+        let bad = err(ErrorCode::Http, Some(400));
+        assert!(split_batch(&bad, 5));
+        assert!(split_batch(&err(ErrorCode::Http, Some(413)), 2));
+        assert!(!split_batch(&bad, 1), "a single tenant's 400 is its own error");
+        for other in [401, 403, 404, 429, 500] {
+            let code = if other == 429 { ErrorCode::Throttled } else { ErrorCode::Http };
+            assert!(!split_batch(&err(code, Some(other)), 5), "{other}");
+        }
+        assert!(!split_batch(&err(ErrorCode::Network, None), 5));
     }
 
     #[test]

@@ -37,6 +37,7 @@ type JsResult = Result<JsValue, JsValue>;
 type Shared<T> = Rc<RefCell<T>>;
 type PageResult = Result<Vec<String>, JsValue>;
 type Reporter = Rc<dyn Fn(usize)>;
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + 'a>>;
 
 struct Inner {
     config: Config,
@@ -468,37 +469,49 @@ impl Inner {
         bounded(tasks, PARALLEL_REQUESTS).await;
     }
 
-    async fn lead_batch(
-        &self,
-        chunk: &[(usize, String, FlightId)],
-        signal: Option<&AbortSignal>,
-    ) -> Vec<(usize, JsResult)> {
-        let tenants: Vec<String> = chunk.iter().map(|(_, t, _)| t.clone()).collect();
-        let flights: Vec<(String, FlightId)> = chunk.iter().map(|(_, t, id)| (t.clone(), *id)).collect();
-        let req = batch_request(&self.config, &tenants);
-        let parsed = match self.send(&req, &flights, signal).await {
-            Ok(reply) => parse_batch(&reply.body, &tenants, reply.sent_at_ms, now()),
-            Err(e) => Err(e),
-        };
-        chunk
-            .iter()
-            .enumerate()
-            .map(|(k, (i, tenant, id))| {
-                let r = match &parsed {
-                    Ok(list) => match list.get(k) {
-                        Some(Ok(g)) => Ok(self.settle_ok(tenant, *id, g)),
-                        Some(Err(e)) => self.settle_err(tenant, *id, e),
-                        None => self.settle_err(
-                            tenant,
-                            *id,
-                            &TmsError::new(ErrorCode::InvalidResponse, "batch result missing"),
-                        ),
-                    },
-                    Err(e) => self.settle_err(tenant, *id, e),
-                };
-                (*i, r)
-            })
-            .collect()
+    /// Leads one `/oauthTokens` request for `chunk`; a batch refused as a whole is split in
+    /// two and each half led again (see `retry::split_batch`).
+    fn lead_batch<'a>(
+        &'a self,
+        chunk: &'a [(usize, String, FlightId)],
+        signal: Option<&'a AbortSignal>,
+    ) -> BoxFuture<'a, Vec<(usize, JsResult)>> {
+        Box::pin(async move {
+            let tenants: Vec<String> = chunk.iter().map(|(_, t, _)| t.clone()).collect();
+            let flights: Vec<(String, FlightId)> = chunk.iter().map(|(_, t, id)| (t.clone(), *id)).collect();
+            let req = batch_request(&self.config, &tenants);
+            let parsed = match self.send(&req, &flights, signal).await {
+                Ok(reply) => parse_batch(&reply.body, &tenants, reply.sent_at_ms, now()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = &parsed {
+                if retry::split_batch(e, chunk.len()) {
+                    let (first, second) = chunk.split_at(chunk.len() / 2);
+                    let mut out = self.lead_batch(first, signal).await;
+                    out.extend(self.lead_batch(second, signal).await);
+                    return out;
+                }
+            }
+            chunk
+                .iter()
+                .enumerate()
+                .map(|(k, (i, tenant, id))| {
+                    let r = match &parsed {
+                        Ok(list) => match list.get(k) {
+                            Some(Ok(g)) => Ok(self.settle_ok(tenant, *id, g)),
+                            Some(Err(e)) => self.settle_err(tenant, *id, e),
+                            None => self.settle_err(
+                                tenant,
+                                *id,
+                                &TmsError::new(ErrorCode::InvalidResponse, "batch result missing"),
+                            ),
+                        },
+                        Err(e) => self.settle_err(tenant, *id, e),
+                    };
+                    (*i, r)
+                })
+                .collect()
+        })
     }
 
     /// A server rejected `token` with 401: drop it if it is still the cached one (another

@@ -316,6 +316,22 @@ export const cases = [
   },
 
   {
+    name: "batch refused as a whole (server limit 2 below batchSize 5): halves are sent until they fit, every tenant gets its token; a single refused tenant is an error",
+    async fn(ctx) {
+      await ctx.emu.config({ batchLimit: 2 });
+      const { m } = manager(ctx); // batchSize 5
+      const ids = range(1, 5);
+      const r = await m.tokens(ids);
+      assert.equal(r.errors.size, 0, `errors: ${[...r.errors.values()].map((e) => e.code).join(",")}`);
+      assert.deepEqual([...r.tokens.keys()].sort(), ids, "all five tenants");
+      // [1..5] 400 → [1,2] ok, [3,4,5] 400 → [3] ok, [4,5] ok: five requests.
+      const batches = await entries(ctx, "batch");
+      assert.deepEqual(batches.map((b) => b.userTenants.length), [5, 2, 3, 1, 2], "batch sizes sent");
+      assert.deepEqual(batches.map((b) => b.status), [400, 200, 400, 200, 200], "statuses");
+    },
+  },
+
+  {
     name: "coalescing across calls: concurrent token() and tokens() for overlapping tenants share in-flight tenants (each tenant requested once)",
     async fn(ctx) {
       const { m } = manager(ctx);

@@ -310,10 +310,15 @@ export const cases = [
         await faults(ctx, { endpoint: "token", kind: 502, count: -1 });
         expect(await watch.run("token(C) 502", () => tm.token(C)), "TMS_HTTP", "502");
         await ctx.emu.clearFaults();
+        // A batch over the server's limit is refused with 400 and split until it fits: the
+        // 400s pass through the events; then a 404 (wrong path prefix) is a TMS_HTTP error.
         await ctx.emu.config({ batchLimit: 2 });
         const over = await watch.run("tokens() over the batch limit", () => tm.tokens([C, D, E]));
-        assert.equal(over.value?.errors.get(C)?.code, "TMS_HTTP", "400 on /oauthTokens");
+        assert.equal(over.value?.tokens.size, 3, "a refused batch is split until it fits");
+        tm.invalidate(); // C, D and E are cached now; the cases below need misses
         await ctx.emu.config({ batchLimit: 5 });
+        const lost = new TokenManager(options({ gateway: `${ctx.emu.url}/no-such-prefix` }));
+        expect(await watch.run("token(C) 404 under a wrong prefix", () => lost.token(C)), "TMS_HTTP", "404");
 
         // TMS_THROTTLED, with and without a usable Retry-After.
         await faults(ctx, { endpoint: "token", kind: 429, retryAfter: 120 });
