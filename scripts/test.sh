@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 out=$(mktemp -d)
-chromium_before=$(ls -d /tmp/.org.chromium.* /tmp/org.chromium.* 2>/dev/null | sort)
+# Chromium, Miniflare and Playwright leave directories in /tmp: remove the ones this run made.
+leftovers() { ls -d /tmp/.org.chromium.* /tmp/org.chromium.* /tmp/miniflare-* /tmp/playwright-artifacts-* 2>/dev/null | sort; }
+before=$(leftovers)
 cleanup() {
-  # Chromium leaves profile directories in /tmp: remove the ones this run created.
-  comm -13 <(echo "$chromium_before") <(ls -d /tmp/.org.chromium.* /tmp/org.chromium.* 2>/dev/null | sort) | xargs -r rm -rf
+  comm -13 <(echo "$before") <(leftovers) | xargs -r rm -rf
   rm -rf "$out"
 }
 trap cleanup EXIT
