@@ -133,6 +133,14 @@ impl Inner {
         }
     }
 
+    /// A fresh cached token as a resolved promise, with the borrow released on return.
+    fn fresh_promise(&self, tenant: &str) -> Option<Promise> {
+        match self.cache.borrow().lookup(tenant, now()) {
+            Lookup::Fresh(token) => Some(Promise::resolve(token)),
+            _ => None,
+        }
+    }
+
     fn lease(&self, from_ms: f64) -> f64 {
         from_ms + self.config.timeout_ms + LEASE_SLACK_MS
     }
@@ -645,11 +653,7 @@ impl TokenManager {
         if options.is_none() {
             let memo = self.inner.last_key.borrow();
             if memo.0 == user_tenant {
-                let hit = match self.inner.cache.borrow().lookup(&memo.1, now()) {
-                    Lookup::Fresh(token) => Some(Promise::resolve(token)),
-                    _ => None,
-                };
-                if let Some(promise) = hit {
+                if let Some(promise) = self.inner.fresh_promise(&memo.1) {
                     // Listeners may call back into this manager: no borrow while they run.
                     let tenant = if self.inner.events.enabled() { memo.1.clone() } else { String::new() };
                     drop(memo);
@@ -666,11 +670,7 @@ impl TokenManager {
         let force = options.as_ref().is_some_and(|o| get(o, "forceRefresh").is_truthy());
         let options = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
         if !force {
-            let hit = match self.inner.cache.borrow().lookup(&tenant, now()) {
-                Lookup::Fresh(token) => Some(Promise::resolve(token)),
-                _ => None,
-            };
-            if let Some(promise) = hit {
+            if let Some(promise) = self.inner.fresh_promise(&tenant) {
                 *self.inner.last_key.borrow_mut() = (user_tenant, tenant.clone());
                 self.inner.hit(&tenant);
                 return promise;

@@ -415,6 +415,18 @@ export async function runSoak(opts = {}) {
 
   // Scheduler: calls spread evenly over the duration, started in small bursts every 10 ms.
   let nextSample = sampleEvery;
+
+  // A call pending past its bound is a hang, counted once.
+  const checkHangs = () => {
+    for (const e of inflight.values()) {
+      if (!e.hung && performance.now() - e.started > callBound) {
+        e.hung = true;
+        r.hangs++;
+        r.hangsByKind[e.kind]++;
+        note(`a call pending for more than ${callBound} ms`);
+      }
+    }
+  };
   while (r.calls < o.calls) {
     const now = performance.now() - t0;
     const due = Math.min(o.calls, Math.floor((now / durationMs) * o.calls) + 1);
@@ -423,27 +435,13 @@ export async function runSoak(opts = {}) {
       sample();
       nextSample += sampleEvery;
     }
-    for (const e of inflight.values()) {
-      if (!e.hung && performance.now() - e.started > callBound) {
-        e.hung = true;
-        r.hangs++;
-        r.hangsByKind[e.kind]++;
-        note(`a call pending for more than ${callBound} ms`);
-      }
-    }
+    checkHangs();
     await sleep(10);
   }
 
   // Let every call settle (bounded), still watching for hangs.
   while (inflight.size > 0 && performance.now() - t0 < hardDeadline) {
-    for (const e of inflight.values()) {
-      if (!e.hung && performance.now() - e.started > callBound) {
-        e.hung = true;
-        r.hangs++;
-        r.hangsByKind[e.kind]++;
-        note(`a call pending for more than ${callBound} ms`);
-      }
-    }
+    checkHangs();
     await sleep(50);
   }
   const stillPending = inflight.size;

@@ -48,13 +48,7 @@ export async function startWorkerd(script, { bindings = {}, flags = COMPAT_FLAGS
       stderr.on("data", (d) => output.push(String(d)));
     },
   });
-  let url;
-  try {
-    url = await mf.ready;
-  } catch (e) {
-    await mf.dispose().catch(() => {});
-    throw new Error(`workerd did not start: ${e.message}\n${output.join("").slice(-4000)}`);
-  }
+  let url = await ready(mf, output);
   if (direct) url = await mf.unsafeGetDirectURL();
   return { mf, url: String(url), output, dispose: () => mf.dispose() };
 }
@@ -99,12 +93,16 @@ export async function startWorkerdWithDriver(driver, script, { bindings = {}, fl
       },
     ],
   });
-  let url;
+  const url = await ready(mf, output);
+  return { mf, url: String(url), output, dispose: () => mf.dispose() };
+}
+
+/** Waits for workerd to listen; on failure disposes it and reports its last output. */
+async function ready(mf, output) {
   try {
-    url = await mf.ready;
+    return await mf.ready;
   } catch (e) {
     await mf.dispose().catch(() => {});
     throw new Error(`workerd did not start: ${e.message}\n${output.join("").slice(-4000)}`);
   }
-  return { mf, url: String(url), output, dispose: () => mf.dispose() };
 }
