@@ -16,10 +16,12 @@ pub enum ErrorCode {
     Network,
     InvalidResponse,
     InvalidToken,
+    /// Events only: a store call failed or timed out; the call went on without it.
+    Store,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 9] = [
+    pub const ALL: [ErrorCode; 10] = [
         ErrorCode::Config,
         ErrorCode::Unauthorized,
         ErrorCode::Http,
@@ -29,6 +31,7 @@ impl ErrorCode {
         ErrorCode::Network,
         ErrorCode::InvalidResponse,
         ErrorCode::InvalidToken,
+        ErrorCode::Store,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +45,7 @@ impl ErrorCode {
             ErrorCode::Network => "TMS_NETWORK",
             ErrorCode::InvalidResponse => "TMS_INVALID_RESPONSE",
             ErrorCode::InvalidToken => "TMS_INVALID_TOKEN",
+            ErrorCode::Store => "TMS_STORE",
         }
     }
 }
@@ -54,15 +58,19 @@ pub struct TmsError {
     pub status: Option<u16>,
     /// Seconds, on `TMS_THROTTLED` when the server sent `Retry-After`.
     pub retry_after: Option<f64>,
+    /// The option a `TMS_CONFIG` error is about (so `fromEnv` can name its variable).
+    pub option: Option<String>,
 }
 
 impl TmsError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        TmsError { code, message: message.into(), status: None, retry_after: None }
+        TmsError { code, message: message.into(), status: None, retry_after: None, option: None }
     }
 
     pub fn config(option: &str, problem: &str) -> Self {
-        Self::new(ErrorCode::Config, format!("option `{option}` {problem}"))
+        let mut e = Self::new(ErrorCode::Config, format!("option `{option}` {problem}"));
+        e.option = Some(option.to_string());
+        e
     }
 
     pub fn with_status(mut self, status: u16) -> Self {
@@ -102,7 +110,8 @@ mod tests {
                 "TMS_ABORTED",
                 "TMS_NETWORK",
                 "TMS_INVALID_RESPONSE",
-                "TMS_INVALID_TOKEN"
+                "TMS_INVALID_TOKEN",
+                "TMS_STORE"
             ]
         );
     }

@@ -1,9 +1,10 @@
 //! Request builders: what to send for each endpoint, as plain data. The shell turns an
-//! `HttpRequest` into a `fetch` call; nothing here performs I/O.
+//! `HttpRequest` into a `fetch` call (JSON bodies through `JSON.stringify`, form bodies
+//! through `URLSearchParams`: the JS engine's encoders); nothing here performs I/O.
 
-use super::config::Config;
-use super::json::ObjectWriter;
+use super::config::{Config, Credentials};
 use core::fmt;
+use serde::Serialize;
 
 pub const AUTH_KEY_HEADER: &str = "X-SPACE-AUTH-KEY";
 
@@ -12,17 +13,52 @@ pub enum Endpoint {
     Token,
     Batch,
     UserTenants,
+    /// The tenant's OAuth server (tenant service credentials).
+    TenantToken,
+    /// The signing keys (`verify`).
+    TokenKeys,
 }
 
 impl Endpoint {
-    /// Names used in events and error messages.
+    /// Names used in events and error messages: method and path, never a host or query.
     pub fn label(self) -> &'static str {
         match self {
             Endpoint::Token => "POST /oauth/token",
             Endpoint::Batch => "POST /oauthTokens",
             Endpoint::UserTenants => "GET /userTenants",
+            Endpoint::TenantToken => "POST /oauth/token (tenant credentials)",
+            Endpoint::TokenKeys => "GET /token_keys",
         }
     }
+}
+
+/// `POST /oauth/token` of the TMS.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRequest {
+    pub app_name: String,
+    pub app_version: String,
+    pub host_tenant: String,
+    pub user_tenant: String,
+}
+
+/// `POST /oauthTokens`: the field names differ from `/oauth/token` on purpose: that is the API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchRequest {
+    pub app_name: String,
+    pub app_version: String,
+    pub host_tenant_id: String,
+    pub user_tenant_ids: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Body {
+    None,
+    Token(TokenRequest),
+    Batch(BatchRequest),
+    /// `application/x-www-form-urlencoded` fields.
+    Form(Vec<(&'static str, String)>),
 }
 
 #[derive(Clone, PartialEq)]
@@ -32,7 +68,7 @@ pub struct HttpRequest {
     pub url: String,
     /// Header values may be secrets (auth key, bearer token): see the redacting `Debug`.
     pub headers: Vec<(&'static str, String)>,
-    pub body: Option<String>,
+    pub body: Body,
 }
 
 impl fmt::Debug for HttpRequest {
@@ -62,38 +98,69 @@ fn credentials_headers(config: &Config) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// `POST /oauth/token` for one user tenant.
+fn app(config: &Config) -> (String, String) {
+    match &config.credentials {
+        Credentials::App { app_name, app_version } => (app_name.clone(), app_version.clone()),
+        Credentials::Tenant { .. } => (String::new(), String::new()),
+    }
+}
+
+/// The request for one user tenant's token: the TMS's `/oauth/token` with application
+/// credentials, the tenant's OAuth server with tenant credentials.
 pub fn token_request(config: &Config, user_tenant: &str) -> HttpRequest {
-    let body = ObjectWriter::new()
-        .string("appName", &config.app_name)
-        .string("appVersion", &config.app_version)
-        .string("hostTenant", &config.host_tenant)
-        .string("userTenant", user_tenant)
-        .finish();
+    if let Credentials::Tenant { sub_tenant, auth_url } = &config.credentials {
+        return tenant_token_request(config, auth_url, sub_tenant.as_deref());
+    }
+    let (app_name, app_version) = app(config);
     HttpRequest {
         endpoint: Endpoint::Token,
         method: "POST",
         url: format!("{}/oauth/token", config.base_url),
         headers: credentials_headers(config),
-        body: Some(body),
+        body: Body::Token(TokenRequest {
+            app_name,
+            app_version,
+            host_tenant: config.host_tenant.clone(),
+            user_tenant: user_tenant.to_string(),
+        }),
     }
 }
 
-/// `POST /oauthTokens` for at most `batch_size` user tenants (the caller chunks; see
-/// `batch_requests`). The field names differ from `/oauth/token` on purpose: that is the API.
+/// `POST {authUrl}/oauth/token`, client credentials, with subtenant impersonation when a
+/// subtenant is given (seed 004).
+fn tenant_token_request(config: &Config, auth_url: &str, sub_tenant: Option<&str>) -> HttpRequest {
+    let mut form = vec![("grant_type", "client_credentials".to_string())];
+    if let Some(sub) = sub_tenant {
+        form.push(("iam-action", "client_credentials.tenant-impersonation".into()));
+        form.push(("subtenant", sub.to_string()));
+    }
+    HttpRequest {
+        endpoint: Endpoint::TenantToken,
+        method: "POST",
+        url: format!("{auth_url}/oauth/token"),
+        headers: vec![
+            ("Content-Type", "application/x-www-form-urlencoded".into()),
+            ("Accept", "application/json".into()),
+            ("Authorization", config.auth_key.expose().to_string()),
+        ],
+        body: Body::Form(form),
+    }
+}
+
+/// `POST /oauthTokens` for at most `batch_size` user tenants (see `batch_chunks`).
 pub fn batch_request(config: &Config, user_tenants: &[String]) -> HttpRequest {
-    let body = ObjectWriter::new()
-        .string("appName", &config.app_name)
-        .string("appVersion", &config.app_version)
-        .string("hostTenantId", &config.host_tenant)
-        .strings("userTenantIds", user_tenants.iter().map(String::as_str))
-        .finish();
+    let (app_name, app_version) = app(config);
     HttpRequest {
         endpoint: Endpoint::Batch,
         method: "POST",
         url: format!("{}/oauthTokens", config.base_url),
         headers: credentials_headers(config),
-        body: Some(body),
+        body: Body::Batch(BatchRequest {
+            app_name,
+            app_version,
+            host_tenant_id: config.host_tenant.clone(),
+            user_tenant_ids: user_tenants.to_vec(),
+        }),
     }
 }
 
@@ -110,26 +177,44 @@ pub fn user_tenants_request(config: &Config, page: usize, operator_token: &str) 
         method: "GET",
         url: format!("{}/userTenants?page={page}&size={}", config.base_url, config.page_size),
         headers: vec![("Accept", "application/json".into()), ("Authorization", format!("Bearer {operator_token}"))],
-        body: None,
+        body: Body::None,
+    }
+}
+
+/// `GET {keysUrl}`: the signing keys, never from a URL a token names (`jku`, `iss`).
+pub fn keys_request(config: &Config) -> HttpRequest {
+    HttpRequest {
+        endpoint: Endpoint::TokenKeys,
+        method: "GET",
+        url: config.keys_url.clone(),
+        headers: vec![("Accept", "application/json".into())],
+        body: Body::None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tms::config::tests::raw;
-    use crate::tms::config::Raw;
-    use crate::tms::json::parse;
+    use crate::tms::config::tests::{raw, s};
+    use crate::tms::wire::{Loose, Options};
 
     fn config() -> Config {
         let mut r = raw();
-        r.batch_size = Raw::Number(2.0);
-        r.page_size = Raw::Number(50.0);
+        r.batch_size = Loose::Num(2.0);
+        r.page_size = Loose::Num(50.0);
         Config::new(&r).unwrap()
     }
 
     fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
         req.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+    }
+
+    fn json(body: &Body) -> serde_json::Value {
+        match body {
+            Body::Token(b) => serde_json::to_value(b).unwrap(),
+            Body::Batch(b) => serde_json::to_value(b).unwrap(),
+            other => panic!("not JSON: {other:?}"),
+        }
     }
 
     #[test]
@@ -140,12 +225,10 @@ mod tests {
         assert_eq!(header(&req, "Content-Type"), Some("application/json"));
         let key = header(&req, AUTH_KEY_HEADER).unwrap();
         assert!(key.starts_with("Basic "));
-        let body = parse(req.body.as_deref().unwrap()).unwrap();
-        assert_eq!(body.get("appName").unwrap().as_str(), Some("kpi"));
-        assert_eq!(body.get("appVersion").unwrap().as_str(), Some("1.0.0"));
-        assert_eq!(body.get("hostTenant").unwrap().as_str(), Some("operator"));
-        assert_eq!(body.get("userTenant").unwrap().as_str(), Some("tenant \"a\"/?#ü"));
-        // The tenant never reaches the URL, so it cannot change the request path.
+        assert_eq!(
+            json(&req.body),
+            serde_json::json!({"appName": "kpi", "appVersion": "1.0.0", "hostTenant": "operator", "userTenant": "tenant \"a\"/?#ü"})
+        );
         assert!(!req.url.contains("tenant"));
         assert!(!format!("{req:?}").contains(key));
     }
@@ -158,22 +241,48 @@ mod tests {
         assert_eq!(chunks, vec![vec!["t1", "t2"], vec!["t3", "t4"], vec!["t5"]]);
         let req = batch_request(&c, chunks.first().unwrap());
         assert_eq!(req.url, "http://127.0.0.1:8787/api/technicaltokenmanager/v3/oauthTokens");
-        let body = parse(req.body.as_deref().unwrap()).unwrap();
-        assert_eq!(body.get("hostTenantId").unwrap().as_str(), Some("operator"));
-        let ids: Vec<&str> =
-            body.get("userTenantIds").unwrap().as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
-        assert_eq!(ids, ["t1", "t2"]);
-        assert!(body.get("hostTenant").is_none() && body.get("userTenant").is_none());
+        assert_eq!(
+            json(&req.body),
+            serde_json::json!({"appName": "kpi", "appVersion": "1.0.0", "hostTenantId": "operator", "userTenantIds": ["t1", "t2"]})
+        );
     }
 
     #[test]
-    fn user_tenants_request_shape() {
+    fn user_tenants_and_keys_requests() {
         let req = user_tenants_request(&config(), 3, "eyJ.op.tok");
         assert_eq!(req.method, "GET");
         assert_eq!(req.url, "http://127.0.0.1:8787/api/technicaltokenmanager/v3/userTenants?page=3&size=50");
         assert_eq!(header(&req, "Authorization"), Some("Bearer eyJ.op.tok"));
         assert_eq!(header(&req, AUTH_KEY_HEADER), None);
-        assert!(req.body.is_none());
+        assert_eq!(req.body, Body::None);
         assert!(!format!("{req:?}").contains("eyJ.op.tok"));
+        assert_eq!(keys_request(&config()).url, "http://127.0.0.1:8787/token_keys");
+    }
+
+    #[test]
+    fn tenant_credentials_request() {
+        let mut o = Options {
+            gateway: s("https://gateway.eu1.mindsphere.io"),
+            client_id: s("tid"),
+            client_secret: s("tsecret"),
+            tenant: s("t1"),
+            ..Options::default()
+        };
+        let req = token_request(&Config::new(&o).unwrap(), "t1");
+        assert_eq!(req.url, "https://t1.piam.eu1.mindsphere.io/oauth/token");
+        assert_eq!(header(&req, "Content-Type"), Some("application/x-www-form-urlencoded"));
+        assert!(header(&req, "Authorization").unwrap().starts_with("Basic "));
+        assert_eq!(req.body, Body::Form(vec![("grant_type", "client_credentials".into())]));
+        o.sub_tenant = s("sub 1");
+        let req = token_request(&Config::new(&o).unwrap(), "sub 1");
+        assert_eq!(
+            req.body,
+            Body::Form(vec![
+                ("grant_type", "client_credentials".into()),
+                ("iam-action", "client_credentials.tenant-impersonation".into()),
+                ("subtenant", "sub 1".into()),
+            ])
+        );
+        assert!(!format!("{req:?}").contains("Basic"));
     }
 }

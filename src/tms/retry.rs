@@ -15,6 +15,38 @@ pub enum Decision {
     GiveUp,
 }
 
+/// First wait of the refresh back-off, and its ceiling (see `refresh_backoff_ms`).
+pub const REFRESH_BACKOFF_MS: f64 = 1_000.0;
+pub const MAX_REFRESH_BACKOFF_MS: f64 = 30_000.0;
+
+/// Seconds to wait, from a `Retry-After` header value: delay-seconds, or an HTTP-date that
+/// `parse_date` (the JS engine's `Date.parse`, in the shell) reads to epoch milliseconds.
+/// A date in the past means "now" (0). `None` for anything unreadable: the caller then
+/// uses its backoff. Only values with letters are offered as dates: `Date.parse` reads
+/// plain numbers like "1.5" as dates of 2001.
+pub fn retry_after(value: &str, parse_date: impl Fn(&str) -> Option<f64>, now_ms: f64) -> Option<f64> {
+    let v = value.trim();
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        // Any number of digits: a huge delay must read as huge (and fail at once), not as
+        // absent. Saturates far above any limit that matters.
+        return Some(v.bytes().fold(0.0, |acc, b| (acc * 10.0 + f64::from(b - b'0')).min(1e12)));
+    }
+    if v.len() > 64 || !v.bytes().any(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let date_ms = parse_date(v).filter(|d| d.is_finite())?;
+    Some(((date_ms - now_ms) / 1000.0).max(0.0))
+}
+
+/// How long a tenant waits before its next refresh attempt after `failures` failed ones in
+/// a row (with the cached token still valid): 1 s, 2 s, 4 s … at most 30 s, jittered down by
+/// up to a quarter so that tenants that failed together do not retry together.
+pub fn refresh_backoff_ms(failures: u32, rand: f64) -> f64 {
+    let ceiling =
+        (REFRESH_BACKOFF_MS * 2f64.powi(failures.saturating_sub(1).min(16) as i32)).min(MAX_REFRESH_BACKOFF_MS);
+    ceiling * (0.75 + 0.25 * rand.clamp(0.0, 1.0))
+}
+
 /// Whether this failure is worth another attempt at all: 429, 5xx (and 408), network
 /// errors and timeouts. 401/403 and other 4xx are not: retried bad credentials flood the
 /// service, and a bad request stays bad.
@@ -122,6 +154,33 @@ mod tests {
             let mid = backoff_ms(attempt, 0.37);
             assert!(mid >= ceiling / 2.0 && mid <= ceiling);
         }
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let date = |v: &str| (v == "Sun, 06 Nov 1994 08:49:47 GMT").then_some(784_111_787_000.0);
+        let now = 784_111_777_000.0;
+        assert_eq!(retry_after("2", date, 0.0), Some(2.0));
+        assert_eq!(retry_after(" 120 ", date, 0.0), Some(120.0));
+        assert_eq!(retry_after("Sun, 06 Nov 1994 08:49:47 GMT", date, now), Some(10.0));
+        assert_eq!(retry_after("Sun, 06 Nov 1994 08:49:47 GMT", date, now + 60_000.0), Some(0.0));
+        assert_eq!(retry_after("99999999999", date, 0.0), Some(99_999_999_999.0));
+        assert_eq!(retry_after(&"9".repeat(400), date, 0.0), Some(1e12));
+        let anything = |_: &str| Some(5.0);
+        for bad in ["", "-1", "1.5", "  ", &"x".repeat(65)] {
+            assert_eq!(retry_after(bad, anything, 0.0), None, "{bad}");
+        }
+        assert_eq!(retry_after("soon", |_| None, 0.0), None);
+        assert_eq!(retry_after("soon", |_| Some(f64::NAN), 0.0), None);
+    }
+
+    #[test]
+    fn refresh_backoff_doubles_to_thirty_seconds() {
+        let top: Vec<f64> = (1..=8).map(|n| refresh_backoff_ms(n, 1.0)).collect();
+        assert_eq!(top, [1_000.0, 2_000.0, 4_000.0, 8_000.0, 16_000.0, 30_000.0, 30_000.0, 30_000.0]);
+        assert_eq!(refresh_backoff_ms(1, 0.0), 750.0);
+        assert_eq!(refresh_backoff_ms(0, 0.5), refresh_backoff_ms(1, 0.5));
+        assert_eq!(refresh_backoff_ms(u32::MAX, 1.0), 30_000.0);
     }
 
     #[test]

@@ -1,14 +1,58 @@
-//! Conversions between core types and JS values: errors, tokens, options, events.
+//! Conversions between core types and JS values: errors (built into JS once, at the edge),
+//! tokens, arguments, and JSON through the JS engine's own parser and encoder.
 
 use super::js::TmsErrorJs;
-use crate::tms::config::{Raw, RawOptions};
-use crate::tms::error::TmsError;
+use crate::tms::error::{ErrorCode, TmsError};
 use crate::tms::response::Grant;
-use js_sys::{Array, Function, Object, Reflect};
+use crate::tms::wire::Loose;
+use js_sys::{Array, Function, JsString, Object, Reflect, JSON};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 pub fn error_to_js(e: &TmsError) -> JsValue {
     TmsErrorJs::new(e.code.as_str(), &e.message, e.status, e.retry_after).into()
+}
+
+/// The one "aborted" error: the caller's signal fired while `what` was in progress.
+pub fn aborted(what: &str) -> TmsError {
+    TmsError::new(ErrorCode::Aborted, format!("{what} was aborted by the caller"))
+}
+
+/// A `fetch` that failed, with its reason (e.g. Deno's permission error) in the message;
+/// `secrets` (the request's auth header values) are scrubbed from it, and it is cut short.
+pub fn network_error(what: &str, cause: &JsValue, secrets: &[&str]) -> TmsError {
+    let mut reason = get(cause, "message").as_string().or_else(|| cause.as_string()).unwrap_or_default();
+    for s in secrets {
+        for part in [*s, s.rsplit(' ').next().unwrap_or(s)] {
+            if part.len() >= 8 {
+                reason = reason.replace(part, "[redacted]");
+            }
+        }
+    }
+    // A token in a message is a token leaked, whoever put it there.
+    if reason.contains("eyJ") {
+        reason.clear();
+    }
+    let reason: String = reason.chars().filter(|c| !c.is_control()).take(200).collect();
+    let mut message = format!("{what} failed: network error");
+    if !reason.trim().is_empty() {
+        message.push_str(&format!(" ({reason})"));
+    }
+    TmsError::new(ErrorCode::Network, message)
+}
+
+thread_local! {
+    /// One do-nothing function, to mark promises whose rejection is of no interest (a
+    /// cancelled body) as handled.
+    static NOOP: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
+}
+
+/// Marks `p` as handled: its rejection, if any, is expected and not worth reporting.
+pub fn ignore(p: &js_sys::Promise) {
+    NOOP.with(|f| {
+        let _ = p.catch(f);
+    });
 }
 
 pub fn set(o: &Object, key: &str, value: &JsValue) {
@@ -40,40 +84,35 @@ pub fn token_object(grant: &Grant, user_tenant: &str, host_tenant: &str) -> JsVa
     o.into()
 }
 
-pub fn raw(v: &JsValue) -> Raw {
-    if v.is_undefined() || v.is_null() {
-        Raw::Absent
-    } else if let Some(s) = v.as_string() {
-        Raw::Text(s)
+/// A JS value as the core's `Loose`. Strings must be well-formed UTF-16: a lone surrogate
+/// would become U+FFFD on its way into Rust, and two different strings would read the
+/// same (the core refuses U+FFFD).
+pub fn loose(v: &JsValue) -> Loose {
+    if v.is_undefined() {
+        Loose::Missing
+    } else if v.is_null() {
+        Loose::Null
+    } else if let Some(s) = v.dyn_ref::<JsString>() {
+        if s.is_valid_utf16() {
+            Loose::Str(String::from(s))
+        } else {
+            Loose::Str("\u{FFFD}".into())
+        }
     } else if let Some(n) = v.as_f64() {
-        Raw::Number(n)
-    } else if v.is_function() {
-        Raw::Other("a function")
-    } else if v.as_bool().is_some() {
-        Raw::Other("a boolean")
+        Loose::Num(n)
+    } else if let Some(b) = v.as_bool() {
+        Loose::Bool(b)
+    } else if Array::is_array(v) {
+        let (mut items, mut other) = (Vec::new(), false);
+        for item in Array::from(v).iter() {
+            match loose(&item) {
+                Loose::Str(s) => items.push(s),
+                _ => other = true,
+            }
+        }
+        Loose::List(items, other)
     } else {
-        Raw::Other("an object")
-    }
-}
-
-pub fn raw_options(o: &JsValue) -> RawOptions {
-    let r = |k: &str| raw(&get(o, k));
-    RawOptions {
-        gateway: r("gateway"),
-        region: r("region"),
-        domain: r("domain"),
-        client_id: r("clientId"),
-        client_secret: r("clientSecret"),
-        app_name: r("appName"),
-        app_version: r("appVersion"),
-        host_tenant: r("hostTenant"),
-        user_tenant: r("userTenant"),
-        refresh_before_expiry: r("refreshBeforeExpiry"),
-        batch_size: r("batchSize"),
-        page_size: r("pageSize"),
-        timeout: r("timeout"),
-        retries: r("retries"),
-        max_entries: r("maxEntries"),
+        Loose::Object
     }
 }
 
@@ -86,11 +125,30 @@ pub fn function_option(o: &JsValue, key: &str) -> Result<Option<Function>, TmsEr
     v.dyn_into::<Function>().map(Some).map_err(|_| TmsError::config(key, "must be a function"))
 }
 
-/// A tenant id argument: a non-empty string.
-pub fn tenant_arg(v: &JsValue, name: &str) -> Result<String, TmsError> {
-    crate::tms::config::tenant(name, &raw(v))
+/// JSON text the JS engine parsed, taken into a core type; `None` if it is not JSON or
+/// not that shape. serde's messages are never shown: they quote values.
+pub fn from_json<T: DeserializeOwned>(text: &str) -> Option<T> {
+    from_js(&JSON::parse(text).ok()?)
 }
 
-pub fn is_tms_error(v: &JsValue) -> bool {
-    v.is_instance_of::<TmsErrorJs>()
+pub fn from_js<T: DeserializeOwned>(v: &JsValue) -> Option<T> {
+    serde_wasm_bindgen::from_value(v.clone()).ok()
+}
+
+/// A request body as JSON text, by the JS engine's encoder.
+pub fn to_json_text<T: Serialize>(body: &T) -> JsValue {
+    serde_wasm_bindgen::to_value(body)
+        .ok()
+        .and_then(|v| JSON::stringify(&v).ok())
+        .map(JsValue::from)
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Form fields as `application/x-www-form-urlencoded` text, by `URLSearchParams`.
+pub fn form_text(fields: &[(&'static str, String)]) -> JsValue {
+    let Ok(params) = web_sys::UrlSearchParams::new() else { return JsValue::UNDEFINED };
+    for (k, v) in fields {
+        params.append(k, v);
+    }
+    params.to_string().into()
 }

@@ -1,10 +1,10 @@
-//! `onEvent` delivery and the counters behind `stats()`. Events carry tenants, statuses,
+//! `onEvent` delivery, and `stats()` as a JS object. Events carry tenants, statuses,
 //! attempts, codes and durations: never a secret or a token.
 
 use super::convert::set;
+use crate::tms::engine::Stats;
 use crate::tms::error::ErrorCode;
 use js_sys::{Array, Function, Object};
-use std::cell::Cell;
 use wasm_bindgen::prelude::*;
 
 #[derive(Default)]
@@ -74,32 +74,18 @@ impl Events {
     }
 }
 
-#[derive(Default)]
-pub struct Stats {
-    pub hits: Cell<f64>,
-    pub misses: Cell<f64>,
-    pub upstream_requests: Cell<f64>,
-    pub refreshes: Cell<f64>,
-    pub errors: Cell<f64>,
-}
-
-impl Stats {
-    pub fn bump(counter: &Cell<f64>) {
-        counter.set(counter.get() + 1.0);
+/// `stats()` from the engine's counters.
+pub fn stats_to_js(s: &Stats, entries: usize) -> JsValue {
+    let o = Object::new();
+    for (k, v) in [
+        ("hits", s.hits),
+        ("misses", s.misses),
+        ("upstreamRequests", s.upstream_requests),
+        ("refreshes", s.refreshes),
+        ("errors", s.errors),
+        ("entries", entries as u64),
+    ] {
+        set(&o, k, &JsValue::from_f64(v as f64));
     }
-
-    pub fn to_js(&self, entries: usize) -> JsValue {
-        let o = Object::new();
-        for (k, v) in [
-            ("hits", self.hits.get()),
-            ("misses", self.misses.get()),
-            ("upstreamRequests", self.upstream_requests.get()),
-            ("refreshes", self.refreshes.get()),
-            ("errors", self.errors.get()),
-            ("entries", entries as f64),
-        ] {
-            set(&o, k, &JsValue::from_f64(v));
-        }
-        o.into()
-    }
+    o.into()
 }

@@ -1,7 +1,14 @@
-//! Raw bindings to the JS host: the global `fetch` and timers (through the global object:
-//! edge workers and Node have no `window`), `AbortController`, and our `TmsError` class.
-//! Response and signal access is structural (property lookups, no `instanceof`), so objects
-//! from another realm (Vercel edge-runtime) and custom `fetch` implementations work.
+//! Raw bindings that web-sys cannot provide as needed, each for a stated reason; everything
+//! else comes from web-sys (AbortController, RequestInit, Headers, EventTarget), js-sys and
+//! gloo-timers.
+//!
+//! - The global `fetch`, called through the global object: edge workers and Node have no
+//!   `window` (web-sys only binds `Window::fetch` / `WorkerGlobalScope::fetch`), as gloo-net
+//!   does.
+//! - A `Response` from a user's `fetch` and a caller's `AbortSignal` are user objects:
+//!   their getters may throw, and a JS exception must never unwind through wasm frames.
+//!   web-sys binds these getters without `catch`, so they are bound here, with `catch`,
+//!   structurally (objects of another realm, e.g. Vercel's edge-runtime, work too).
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
@@ -26,44 +33,24 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["Function", "prototype", "bind"], js_name = call)]
     pub fn bind_arg(f: &Function, this: &JsValue, arg: &JsValue) -> Function;
 
-    #[wasm_bindgen(js_name = setTimeout)]
-    pub fn set_timeout(callback: &Function, ms: f64) -> JsValue;
-
-    #[wasm_bindgen(js_name = clearTimeout)]
-    pub fn clear_timeout(handle: &JsValue);
-
+    /// A caller's `AbortSignal`, or anything shaped like one.
     #[derive(Clone)]
-    pub type AbortController;
-
-    #[wasm_bindgen(constructor, catch)]
-    pub fn new() -> Result<AbortController, JsValue>;
-
-    #[wasm_bindgen(method, getter)]
-    pub fn signal(this: &AbortController) -> AbortSignal;
-
-    /// `AbortSignal`, or anything shaped like one (a caller's signal).
-    #[derive(Clone)]
-    pub type AbortSignal;
+    pub type Signal;
 
     #[wasm_bindgen(method, getter, structural, catch, js_name = aborted)]
-    pub fn aborted_raw(this: &AbortSignal) -> Result<JsValue, JsValue>;
-
-    #[wasm_bindgen(method, catch, structural, js_name = addEventListener)]
-    pub fn add_event_listener(this: &AbortSignal, kind: &str, listener: &Function) -> Result<(), JsValue>;
-
-    #[wasm_bindgen(method, catch, structural, js_name = removeEventListener)]
-    pub fn remove_event_listener(this: &AbortSignal, kind: &str, listener: &Function) -> Result<(), JsValue>;
+    pub fn aborted_raw(this: &Signal) -> Result<JsValue, JsValue>;
 
     /// A `fetch` Response, accessed structurally.
     pub type FetchResponse;
 
-    // Getters on objects a user's `fetch` returned may throw: every one is `catch`, so no JS
-    // exception ever unwinds through Rust frames.
     #[wasm_bindgen(method, getter, structural, catch)]
     pub fn status(this: &FetchResponse) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, getter, structural, catch)]
     pub fn headers(this: &FetchResponse) -> Result<FetchHeaders, JsValue>;
+
+    #[wasm_bindgen(method, getter, structural, catch)]
+    pub fn body(this: &FetchResponse) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch, structural)]
     pub fn text(this: &FetchResponse) -> Result<JsValue, JsValue>;
@@ -73,14 +60,11 @@ extern "C" {
     #[wasm_bindgen(method, catch, structural)]
     pub fn get(this: &FetchHeaders, name: &str) -> Result<Option<String>, JsValue>;
 
-    #[wasm_bindgen(js_name = Headers)]
-    pub type Headers;
+    /// A body stream of a user's fetch result: `getReader()` may throw (a locked stream).
+    pub type BodyStream;
 
-    #[wasm_bindgen(constructor, catch)]
-    pub fn new(init: &JsValue) -> Result<Headers, JsValue>;
-
-    #[wasm_bindgen(method, catch)]
-    pub fn set(this: &Headers, name: &str, value: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, structural, js_name = getReader)]
+    pub fn get_reader(this: &BodyStream) -> Result<web_sys::ReadableStreamDefaultReader, JsValue>;
 }
 
 /// Calls the global `fetch` with the global object as `this` (workerd throws "Illegal

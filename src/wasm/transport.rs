@@ -1,96 +1,191 @@
 //! One upstream attempt over `fetch`: builds the `RequestInit` from a core `HttpRequest`,
-//! bounds it with a timeout (AbortController), links the caller's signal, and reads status,
-//! `Retry-After` and body. Retries are decided by the caller with `tms::retry`.
+//! bounds it with a timeout (AbortController), links the caller's signal, reads status,
+//! `Retry-After` and at most `MAX_BODY_BYTES` of body. Retries are the engine's business.
+//!
+//! Whatever ends an attempt early — timeout, the caller's abort, an oversized body — aborts
+//! its controller and cancels the body reader, so the connection is released at once (a
+//! body read that lost its race used to leave the request running).
 
-use super::convert::set;
-use super::js::{bind_arg, call_fetch, AbortController, AbortSignal, FetchResponse};
-use super::wait::{self, race, Listener, Raced, Timer};
+use super::convert::{set, to_json_text};
+use super::js::{bind_arg, call_fetch, BodyStream, FetchResponse, Signal};
+use super::wait::{self, race, Listener, Raced};
 use crate::tms::error::{ErrorCode, TmsError};
-use crate::tms::request::HttpRequest;
-use js_sys::{Function, Object, Promise, Reflect};
+use crate::tms::request::{Body, HttpRequest};
+use crate::tms::response::MAX_BODY_BYTES;
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
+use web_sys::{AbortController, ReadableStreamDefaultReader, RequestInit, RequestRedirect};
 
 pub struct Reply {
     pub status: u16,
-    pub body: String,
+    /// `None` when the body was longer than `MAX_BODY_BYTES` (it was not read further).
+    pub body: Option<String>,
     pub retry_after: Option<String>,
     /// When the request was sent: token lifetimes are anchored here.
     pub sent_at_ms: f64,
 }
 
-fn request_init(req: &HttpRequest, signal: &AbortSignal) -> Object {
-    let init = Object::new();
-    set(&init, "method", &JsValue::from_str(req.method));
+fn request_init(req: &HttpRequest, signal: &web_sys::AbortSignal) -> RequestInit {
+    let init = RequestInit::new();
+    init.set_method(req.method);
     let headers = Object::new();
     for (k, v) in &req.headers {
         set(&headers, k, &JsValue::from_str(v));
     }
-    set(&init, "headers", &headers);
-    if let Some(body) = &req.body {
-        set(&init, "body", &JsValue::from_str(body));
+    init.set_headers(&headers);
+    match &req.body {
+        Body::None => {}
+        Body::Token(b) => init.set_body(&to_json_text(b)),
+        Body::Batch(b) => init.set_body(&to_json_text(b)),
+        Body::Form(fields) => init.set_body(&super::convert::form_text(fields)),
     }
     // No `cache` option: workerd rejects some values. Redirects are not followed: a
     // redirected credentials request should fail loudly, not be replayed elsewhere.
-    set(&init, "redirect", &JsValue::from_str("manual"));
-    set(&init, "signal", signal);
+    init.set_redirect(RequestRedirect::Manual);
+    init.set_signal(Some(signal));
     init
 }
 
-/// `controller.abort(reason)` as a function, for timers and listeners.
-fn abort_fn(controller: &AbortController, reason: &str) -> Option<Function> {
-    let f = Reflect::get(controller, &JsValue::from_str("abort")).ok()?.dyn_into::<Function>().ok()?;
-    Some(bind_arg(&f, controller, &JsValue::from_str(reason)))
+/// Aborts the attempt's request and cancels its body when dropped, unless the attempt
+/// completed (`done`).
+struct Release {
+    controller: AbortController,
+    reader: Option<ReadableStreamDefaultReader>,
+    done: bool,
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        if !self.done {
+            self.controller.abort();
+            if let Some(r) = &self.reader {
+                // A rejection here (already closed) is of no interest; never unhandled.
+                super::convert::ignore(&r.cancel());
+            }
+        }
+    }
+}
+
+/// Why an attempt failed, in the caller's terms.
+struct Failure<'a> {
+    label: &'static str,
+    timeout_ms: f64,
+    caller: Option<&'a Signal>,
+    signal: &'a web_sys::AbortSignal,
+    /// The request's auth header values, scrubbed from any error text.
+    secrets: Vec<&'a str>,
+}
+
+impl Failure<'_> {
+    fn timed_out(&self) -> TmsError {
+        TmsError::new(ErrorCode::Timeout, format!("{} timed out after {} ms", self.label, self.timeout_ms as u64))
+    }
+
+    /// A rejected fetch or body read; its reason (e.g. Deno's permission error) is kept.
+    fn network(&self, cause: &JsValue) -> TmsError {
+        if self.caller.is_some_and(wait::aborted) {
+            super::convert::aborted(self.label)
+        } else if wait::aborted(self.signal.unchecked_ref()) {
+            self.timed_out()
+        } else {
+            super::convert::network_error(self.label, cause, &self.secrets)
+        }
+    }
+
+    fn settle(&self, raced: Raced) -> Result<JsValue, TmsError> {
+        match raced {
+            Raced::Value(v) => Ok(v),
+            Raced::Rejected(reason) => Err(self.network(&reason)),
+            Raced::Timer => Err(self.timed_out()),
+            Raced::Aborted => Err(super::convert::aborted(self.label)),
+        }
+    }
 }
 
 pub async fn attempt(
     fetch: Option<&Function>,
     req: &HttpRequest,
     timeout_ms: f64,
-    caller: Option<&AbortSignal>,
+    caller: Option<&Signal>,
 ) -> Result<Reply, TmsError> {
     let label = req.endpoint.label();
-    let aborted = || TmsError::new(ErrorCode::Aborted, format!("{label} was aborted by the caller"));
     if caller.is_some_and(wait::aborted) {
-        return Err(aborted());
+        return Err(super::convert::aborted(label));
     }
     let controller =
         AbortController::new().map_err(|_| TmsError::new(ErrorCode::Network, "AbortController is not available"))?;
     let signal = controller.signal();
-    let _timer = abort_fn(&controller, "timeout").map(|f| Timer::start(&f, timeout_ms));
-    let _link = match (caller, abort_fn(&controller, "aborted")) {
-        (Some(s), Some(f)) => Some(Listener::add(s, f)),
-        _ => None,
-    };
-    // Why a fetch failed: our abort reasons tell the caller's abort from our timeout.
-    let timed_out = || TmsError::new(ErrorCode::Timeout, format!("{label} timed out after {} ms", timeout_ms as u64));
-    let failure = || {
-        if caller.is_some_and(wait::aborted) {
-            aborted()
-        } else if wait::aborted(&signal) {
-            timed_out()
-        } else {
-            TmsError::new(ErrorCode::Network, format!("{label} failed: network error"))
-        }
-    };
+    let mut release = Release { controller: controller.clone(), reader: None, done: false };
+    let _link = caller.and_then(|s| {
+        let abort = Reflect::get(&controller, &JsValue::from_str("abort")).ok()?.dyn_into::<Function>().ok()?;
+        Some(Listener::add(s, bind_arg(&abort, &controller, &JsValue::UNDEFINED)))
+    });
+    let secrets = req
+        .headers
+        .iter()
+        .filter(|(k, _)| *k == crate::tms::request::AUTH_KEY_HEADER || *k == "Authorization")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let fail = Failure { label, timeout_ms, caller, signal: &signal, secrets };
     let sent_at_ms = js_sys::Date::now();
     let deadline = sent_at_ms + timeout_ms;
-    // Each await is raced against the deadline and the caller's signal too, in case `fetch`
+    let remaining = || (deadline - js_sys::Date::now()).max(0.0);
+    // Each await is raced against the deadline and the caller's signal, in case `fetch`
     // (a custom one, or a stalled body) does not honour the abort.
-    let settle = |raced: Raced| match raced {
-        Raced::Value(v) => Ok(v),
-        Raced::Rejected => Err(failure()),
-        Raced::Timer => Err(timed_out()),
-        Raced::Aborted => Err(aborted()),
-    };
     let init = request_init(req, &signal);
-    let promise = call_fetch(fetch, &JsValue::from_str(&req.url), &init).map_err(|_| failure())?;
-    let resp: FetchResponse = settle(race(&promise, timeout_ms, caller).await)?.unchecked_into();
+    let promise = call_fetch(fetch, &JsValue::from_str(&req.url), &init).map_err(|e| fail.network(&e))?;
+    let resp: FetchResponse = fail.settle(race(&promise, timeout_ms, caller).await)?.unchecked_into();
     let status =
         resp.status().ok().and_then(|s| s.as_f64()).filter(|s| (0.0..=999.0).contains(s)).unwrap_or(0.0) as u16;
-    let retry_after = resp.headers().ok().and_then(|h| h.get("retry-after").ok().flatten());
-    // The body is read under the same timeout: a server can stall after the headers.
-    let text = Promise::resolve(&resp.text().map_err(|_| failure())?);
-    let remaining = (deadline - js_sys::Date::now()).max(0.0);
-    let body = settle(race(&text, remaining, caller).await)?;
-    Ok(Reply { status, body: body.as_string().unwrap_or_default(), retry_after, sent_at_ms })
+    let headers = resp.headers().ok();
+    let header = |name: &str| headers.as_ref().and_then(|h| h.get(name).ok().flatten());
+    let retry_after = header("retry-after");
+    if header("content-length").and_then(|n| n.trim().parse::<f64>().ok()).is_some_and(|n| n > MAX_BODY_BYTES as f64) {
+        return Ok(Reply { status, body: None, retry_after, sent_at_ms });
+    }
+    // The body is read under the same deadline: a server can stall after the headers.
+    let stream = resp.body().ok().filter(|b| Reflect::get(b, &"getReader".into()).is_ok_and(|f| f.is_function()));
+    let body = match stream {
+        Some(stream) => {
+            let reader = stream.unchecked_into::<BodyStream>().get_reader().map_err(|e| fail.network(&e))?;
+            release.reader = Some(reader.clone());
+            read_capped(&reader, &remaining, &fail).await?
+        }
+        None => {
+            // A custom fetch's response without a stream: its `text()`, then the same cap.
+            let text = Promise::resolve(&resp.text().map_err(|e| fail.network(&e))?);
+            let text = fail.settle(race(&text, remaining(), caller).await)?.as_string().unwrap_or_default();
+            (text.len() <= MAX_BODY_BYTES).then_some(text)
+        }
+    };
+    release.done = body.is_some();
+    Ok(Reply { status, body, retry_after, sent_at_ms })
+}
+
+/// Reads a body stream to its end, or `None` as soon as it passes `MAX_BODY_BYTES`.
+async fn read_capped(
+    reader: &ReadableStreamDefaultReader,
+    remaining: &dyn Fn() -> f64,
+    fail: &Failure<'_>,
+) -> Result<Option<String>, TmsError> {
+    let mut bytes: Vec<u8> = Vec::new();
+    loop {
+        let chunk = fail.settle(race(&reader.read(), remaining(), fail.caller).await)?;
+        if Reflect::get(&chunk, &"done".into()).is_ok_and(|d| d.is_truthy()) {
+            break;
+        }
+        let value = Reflect::get(&chunk, &"value".into()).unwrap_or(JsValue::UNDEFINED);
+        let part: Uint8Array =
+            if value.is_instance_of::<Uint8Array>() { value.unchecked_into() } else { Uint8Array::new(&value) };
+        if bytes.len() + part.length() as usize > MAX_BODY_BYTES {
+            return Ok(None);
+        }
+        let start = bytes.len();
+        bytes.resize(start + part.length() as usize, 0);
+        if let Some(dst) = bytes.get_mut(start..) {
+            part.copy_to(dst);
+        }
+    }
+    // A body that is not UTF-8 is not JSON either: the caller reports it as such.
+    Ok(Some(String::from_utf8(bytes).unwrap_or_default()))
 }

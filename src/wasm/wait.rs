@@ -1,24 +1,30 @@
 //! Waiting without sharing promises across requests. Every wait is on a promise the waiting
 //! call created itself (in its own request context, which matters on workerd); it ends when
 //! someone calls the promise's resolve function, a timer fires, or the caller's signal
-//! aborts. Timers and listeners are removed when the wait ends, so a finished call leaves
-//! nothing behind that keeps a Node process alive.
+//! aborts. Timers (gloo-timers) and listeners are removed when the wait ends, so a finished
+//! call leaves nothing behind that keeps a Node process alive.
 
-use super::js::{bind_arg, clear_timeout, set_timeout, AbortSignal};
+use super::js::{bind_arg, Signal};
+use gloo_timers::callback::Timeout;
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+use web_sys::EventTarget;
 
 const TIMER: f64 = 1.0;
 const ABORT: f64 = 2.0;
 
-pub enum Wake {
-    /// The value someone resolved the slot with.
+/// How a wait or a raced promise ended.
+pub enum Raced {
+    /// The value the promise (or the slot) resolved with.
     Value(JsValue),
+    /// The promise rejected, with this reason.
+    Rejected(JsValue),
     Timer,
     Aborted,
 }
 
+/// A promise of one's own and its resolve function (to hand to a leader as a waiter).
 pub struct Slot {
     promise: Promise,
     resolve: Function,
@@ -39,31 +45,28 @@ impl Slot {
     }
 
     /// Waits for the slot's value, at most `ms`, and not past an abort of `signal`.
-    pub async fn wait(self, ms: f64, signal: Option<&AbortSignal>) -> Wake {
-        match race(&self.promise, ms, signal).await {
-            Raced::Value(v) => Wake::Value(v),
-            Raced::Timer => Wake::Timer,
-            Raced::Aborted | Raced::Rejected => Wake::Aborted,
-        }
+    pub async fn wait(self, ms: f64, signal: Option<&Signal>) -> Raced {
+        race(&self.promise, ms, signal).await
     }
 }
 
-/// How a raced promise ended.
-pub enum Raced {
-    Value(JsValue),
-    Rejected,
-    Timer,
-    Aborted,
+/// A `setTimeout` (gloo-timers, cleared on drop) that resolves `slot` with `value`.
+fn timer(resolve: &Function, value: f64, ms: f64) -> Timeout {
+    let f = bind_arg(resolve, &JsValue::NULL, &value.into());
+    // Whole milliseconds within setTimeout's range (a larger delay would fire at once).
+    Timeout::new(ms.clamp(0.0, 2_147_483_647.0) as u32, move || {
+        let _ = f.call0(&JsValue::NULL);
+    })
 }
 
 /// Awaits `promise`, but no longer than `ms` and not past an abort of `signal`: a custom
 /// `fetch` that ignores its signal, or a body that stalls, cannot hold a call forever.
-pub async fn race(promise: &Promise, ms: f64, signal: Option<&AbortSignal>) -> Raced {
+pub async fn race(promise: &Promise, ms: f64, signal: Option<&Signal>) -> Raced {
     if signal.is_some_and(aborted) {
         return Raced::Aborted;
     }
     let guard = Slot::new();
-    let _timer = Timer::start(&bind_arg(&guard.resolve, &JsValue::NULL, &TIMER.into()), ms);
+    let _timer = timer(&guard.resolve, TIMER, ms);
     let _listener = signal.map(|s| Listener::add(s, bind_arg(&guard.resolve, &JsValue::NULL, &ABORT.into())));
     match JsFuture::from(Promise::race(&Array::of2(promise, &guard.promise))).await {
         Ok(v) => match v.as_f64() {
@@ -71,50 +74,37 @@ pub async fn race(promise: &Promise, ms: f64, signal: Option<&AbortSignal>) -> R
             Some(ABORT) => Raced::Aborted,
             _ => Raced::Value(v),
         },
-        Err(_) => Raced::Rejected,
+        Err(reason) => Raced::Rejected(reason),
     }
 }
 
 /// Sleeps `ms`, or less if `signal` aborts (then returns false).
-pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> bool {
-    !matches!(Slot::new().wait(ms, signal).await, Wake::Aborted)
+pub async fn sleep(ms: f64, signal: Option<&Signal>) -> bool {
+    !matches!(Slot::new().wait(ms, signal).await, Raced::Aborted)
 }
 
-/// A `setTimeout` cleared on drop.
-pub struct Timer(JsValue);
-
-impl Timer {
-    pub fn start(callback: &Function, ms: f64) -> Timer {
-        Timer(set_timeout(callback, ms.clamp(0.0, 2_147_483_647.0)))
-    }
-}
-
-impl Drop for Timer {
-    fn drop(&mut self) {
-        clear_timeout(&self.0);
-    }
-}
-
-/// An `abort` listener removed on drop.
+/// An `abort` listener, removed on drop. A signal that is not an `EventTarget` (a caller's
+/// look-alike) simply never calls it.
 pub struct Listener<'a> {
-    signal: &'a AbortSignal,
+    target: &'a EventTarget,
     f: Function,
 }
 
 impl<'a> Listener<'a> {
-    pub fn add(signal: &'a AbortSignal, f: Function) -> Listener<'a> {
-        let _ = signal.add_event_listener("abort", &f);
-        Listener { signal, f }
+    pub fn add(signal: &'a Signal, f: Function) -> Listener<'a> {
+        let target: &EventTarget = signal.unchecked_ref();
+        let _ = target.add_event_listener_with_callback("abort", &f);
+        Listener { target, f }
     }
 }
 
 impl Drop for Listener<'_> {
     fn drop(&mut self) {
-        let _ = self.signal.remove_event_listener("abort", &self.f);
+        let _ = self.target.remove_event_listener_with_callback("abort", &self.f);
     }
 }
 
 /// `signal.aborted`, false for anything that is not shaped like a signal.
-pub fn aborted(signal: &AbortSignal) -> bool {
+pub fn aborted(signal: &Signal) -> bool {
     signal.aborted_raw().map(|v| v.is_truthy()).unwrap_or(false)
 }

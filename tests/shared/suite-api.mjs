@@ -485,7 +485,7 @@ export const cases = [
   },
 
   {
-    name: "stale-but-valid: after the refresh point a failing TMS (500) → cached token returned + error event; failures not cached; once expired → TMS_HTTP 500; recovery works",
+    name: "stale-but-valid: after the refresh point a failing TMS (500) → cached token returned + error event; refresh backs off; failures not cached; once expired → TMS_HTTP 500; recovery works",
     async fn(ctx) {
       await ctx.emu.config({ lifetimeSec: 4 });
       const { m, events } = manager(ctx, { retries: 0 });
@@ -501,9 +501,15 @@ export const cases = [
       assert.equal(errorEvents.length, 1, `one error event: ${JSON.stringify(events.filter((e) => e.type === "error"))}`);
       assert.equal(errorEvents[0].code, "TMS_HTTP", "error event code");
 
+      // Refresh back-off: right after the failure the cached token is served and nothing is
+      // sent; after the back-off (at most 1 s) the next call tries again.
       const b2 = await m.token(tenant(80));
       sameToken(b2, a, "still the cached token");
-      assert.equal((await ctx.emu.counts()).token, 3, "the failure was not cached: the next call tried again");
+      assert.equal((await ctx.emu.counts()).token, 2, "backing off: no request right after a failed refresh");
+      await sleepUntil(sent + 1650 + 1050);
+      const b3 = await m.token(tenant(80));
+      sameToken(b3, a, "still the cached token");
+      assert.equal((await ctx.emu.counts()).token, 3, "the failure was not cached: after the back-off the next call tried again");
 
       await sleepUntil(a.expiresAt + 30);
       const err = await rejects(m.token(tenant(80)), "TMS_HTTP", "expired and the TMS failing");
@@ -1102,9 +1108,11 @@ export const cases = [
         [{ endpoint: "token", kind: "notjwt" }, undefined],
         [{ endpoint: "token", kind: "expired" }, undefined],
       ];
+      // A Retry-After of 120 s pauses every request of its manager: that one gets its own.
+      const { m: paused } = manager(ctx, { retries: 0, timeout: 300 });
       for (const [i, [fault, code]] of faults.entries()) {
         await ctx.emu.faults([{ ...fault, count: 1 }]);
-        const err = await assert.rejects(m.token(tenant(213 + i)), code, JSON.stringify(fault));
+        const err = await assert.rejects((fault.kind === 429 ? paused : m).token(tenant(213 + i)), code, JSON.stringify(fault));
         seen.errors.push(err);
       }
       await ctx.emu.faults([{ endpoint: "batch", kind: "wrongTenant", count: 1 }, { endpoint: "batch", kind: "truncated", count: 1 }]);

@@ -320,9 +320,12 @@ export const cases = [
         const lost = new TokenManager(options({ gateway: `${ctx.emu.url}/no-such-prefix` }));
         expect(await watch.run("token(C) 404 under a wrong prefix", () => lost.token(C)), "TMS_HTTP", "404");
 
-        // TMS_THROTTLED, with and without a usable Retry-After.
+        // TMS_THROTTLED, with and without a usable Retry-After. (A Retry-After of 120 s pauses
+        // every request of its manager for 120 s: a manager of its own.)
         await faults(ctx, { endpoint: "token", kind: 429, retryAfter: 120 });
-        expect(await watch.run("token(C) 429 Retry-After 120", () => tm.token(C)), "TMS_THROTTLED", "429");
+        const paused = new TokenManager(options());
+        expect(await watch.run("token(C) 429 Retry-After 120", () => paused.token(C)), "TMS_THROTTLED", "429");
+        expect(await watch.run("token(D) in the pause", () => paused.token(D)), "TMS_THROTTLED", "429 pause");
         await faults(ctx, { endpoint: "token", kind: 429, retryAfter: 0, count: -1 });
         expect(await watch.run("token(C) 429 every time", () => tm.token(C)), "TMS_THROTTLED", "429s");
         await ctx.emu.clearFaults();

@@ -1,0 +1,187 @@
+//! The batch driver behind `tokens()` and `allTokens()`: hits from the cache, misses led
+//! in `/oauthTokens` requests of at most `batchSize`, tenants already in flight (from other
+//! calls) followed. A batch refused as a whole is split in halves (`retry::split_batch`).
+
+use super::convert::{error_to_js, set};
+use super::inner::{now, Inner, Outcome};
+use super::js::Signal;
+use super::reply;
+use super::tasks::{bounded, BoxFuture};
+use crate::tms::cache::FastSet;
+use crate::tms::engine::Begin;
+use crate::tms::error::{ErrorCode, TmsError};
+use crate::tms::flights::FlightId;
+use crate::tms::request::{batch_chunks, batch_request};
+use crate::tms::retry;
+use js_sys::{Function, Map, Object};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// Batches in flight at once for one call.
+pub const PARALLEL_REQUESTS: usize = 4;
+/// Passes over tenants whose token expired while the call went on.
+const ROUNDS: usize = 3;
+
+type Results = Rc<RefCell<Vec<Option<Outcome>>>>;
+type Reporter = Rc<dyn Fn(usize)>;
+
+fn put(results: &Results, i: usize, r: Outcome) {
+    if let Some(slot) = results.borrow_mut().get_mut(i) {
+        *slot = Some(r);
+    }
+}
+
+impl Inner {
+    /// `{ tokens: Map, errors: Map }` for `tenants` (each once), in input order.
+    pub async fn tokens(
+        self: Rc<Self>,
+        tenants: Vec<String>,
+        signal: Option<Signal>,
+        progress: Option<Function>,
+    ) -> JsValue {
+        let mut seen = FastSet::default();
+        let tenants: Vec<String> = tenants.into_iter().filter(|t| seen.insert(t.clone())).collect();
+        let total = tenants.len();
+        let results: Results = Rc::new(RefCell::new(vec![None; total]));
+        let done = Rc::new(Cell::new(0usize));
+        let report: Reporter = Rc::new(move |n: usize| {
+            done.set(done.get() + n);
+            if let Some(f) = &progress {
+                let o = Object::new();
+                set(&o, "done", &JsValue::from(done.get() as u32));
+                set(&o, "total", &JsValue::from(total as u32));
+                let _ = f.call1(&JsValue::NULL, &o);
+            }
+        });
+        if total == 0 {
+            report(0);
+        }
+        // A long call (retries, throttling) can outlive a token it took from the cache at
+        // the start: such tenants go round again, so no expired token is ever returned.
+        let mut pending: Vec<usize> = (0..total).collect();
+        for round in 0..ROUNDS {
+            let reporter: Reporter = if round == 0 { report.clone() } else { Rc::new(|_| {}) };
+            self.clone().round(&tenants, &pending, &results, signal.clone(), reporter).await;
+            let t = now();
+            let expired = |r: &Option<Outcome>| matches!(r, Some(Ok(s)) if s.expired(t));
+            pending.retain(|i| results.borrow().get(*i).is_some_and(expired));
+            if pending.is_empty() {
+                break;
+            }
+        }
+        let late = TmsError::new(ErrorCode::Timeout, "the token expired before the call completed");
+        let unfinished = TmsError::new(ErrorCode::Aborted, "not completed");
+        let (ok, errors) = (Map::new(), Map::new());
+        for (i, (tenant, r)) in tenants.iter().zip(results.borrow().iter()).enumerate() {
+            let key = JsValue::from_str(tenant);
+            match r {
+                Some(Ok(_)) if pending.contains(&i) => errors.set(&key, &error_to_js(&late)),
+                Some(Ok(s)) => ok.set(&key, &s.token),
+                Some(Err(e)) => errors.set(&key, &error_to_js(e)),
+                None => errors.set(&key, &error_to_js(&unfinished)),
+            };
+        }
+        let out = Object::new();
+        set(&out, "tokens", &ok);
+        set(&out, "errors", &errors);
+        out.into()
+    }
+
+    /// One pass over the tenants at `indices`.
+    async fn round(
+        self: Rc<Self>,
+        tenants: &[String],
+        indices: &[usize],
+        results: &Results,
+        signal: Option<Signal>,
+        report: Reporter,
+    ) {
+        let t = now();
+        let mut lead: Vec<(usize, String, FlightId)> = Vec::new();
+        let mut follow: Vec<(usize, String)> = Vec::new();
+        let mut hits = 0;
+        for &i in indices {
+            let Some(tenant) = tenants.get(i) else { continue };
+            let begin = self.engine().begin(tenant, t, false);
+            match begin {
+                Begin::Hit(served) => {
+                    self.hit_event(tenant);
+                    put(results, i, Ok(served));
+                    hits += 1;
+                }
+                Begin::Lead { flight, refresh } => {
+                    self.start_event(tenant, refresh);
+                    lead.push((i, tenant.clone(), flight));
+                }
+                Begin::Follow { .. } => follow.push((i, tenant.clone())),
+            }
+        }
+        if hits > 0 {
+            report(hits);
+        }
+        let mut tasks: Vec<BoxFuture<'static, ()>> = Vec::new();
+        for chunk in batch_chunks(&self.config(), &lead) {
+            let (me, results, report, signal) = (self.clone(), results.clone(), report.clone(), signal.clone());
+            tasks.push(Box::pin(async move {
+                let settled = me.lead_batch(&chunk, signal.as_ref()).await;
+                let n = settled.len();
+                for (i, r) in settled {
+                    put(&results, i, r);
+                }
+                report(n);
+            }));
+        }
+        for (i, tenant) in follow {
+            let (me, results, report, signal) = (self.clone(), results.clone(), report.clone(), signal.clone());
+            tasks.push(Box::pin(async move {
+                let r = me.token(&tenant, signal.as_ref(), false).await;
+                put(&results, i, r);
+                report(1);
+            }));
+        }
+        bounded(tasks, PARALLEL_REQUESTS).await;
+    }
+
+    /// Leads one `/oauthTokens` request for `chunk`; a batch refused as a whole is split in
+    /// two and each half led again.
+    fn lead_batch<'a>(
+        &'a self,
+        chunk: &'a [(usize, String, FlightId)],
+        signal: Option<&'a Signal>,
+    ) -> BoxFuture<'a, Vec<(usize, Outcome)>> {
+        Box::pin(async move {
+            let tenants: Vec<String> = chunk.iter().map(|(_, t, _)| t.clone()).collect();
+            let flights: Vec<(String, FlightId)> = chunk.iter().map(|(_, t, id)| (t.clone(), *id)).collect();
+            let req = batch_request(&self.config(), &tenants);
+            let parsed = match self.send(&req, &flights, signal).await {
+                Ok(r) => reply::batch(&self.config(), &r, &tenants),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = &parsed {
+                if retry::split_batch(e, chunk.len()) {
+                    let (first, second) = chunk.split_at(chunk.len() / 2);
+                    let mut out = self.lead_batch(first, signal).await;
+                    out.extend(self.lead_batch(second, signal).await);
+                    return out;
+                }
+            }
+            let missing = || TmsError::new(ErrorCode::InvalidResponse, "batch result missing");
+            chunk
+                .iter()
+                .enumerate()
+                .map(|(k, (i, tenant, id))| {
+                    let r = match &parsed {
+                        Ok(list) => match list.get(k) {
+                            Some(Ok(g)) => Ok(self.settle_ok(tenant, *id, g)),
+                            Some(Err(e)) => self.settle_err(tenant, *id, e.clone()),
+                            None => self.settle_err(tenant, *id, missing()),
+                        },
+                        Err(e) => self.settle_err(tenant, *id, e.clone()),
+                    };
+                    (*i, r)
+                })
+                .collect()
+        })
+    }
+}
