@@ -10,7 +10,8 @@ export type TmsErrorCode =
   | "TMS_ABORTED" // the caller's AbortSignal fired
   | "TMS_NETWORK" // fetch failed (connection refused, reset, DNS)
   | "TMS_INVALID_RESPONSE" // 2xx with a body that is not what the service sends
-  | "TMS_INVALID_TOKEN"; // a JWT that is malformed, expired on arrival or for another tenant
+  | "TMS_INVALID_TOKEN" // a JWT that is malformed, expired on arrival, for another tenant, or fails a check
+  | "TMS_STORE"; // events only: a store call failed or timed out (the call went on without it)
 
 /** Every error this package throws or rejects with. Never contains a secret or a token. */
 export declare class TmsError extends Error {
@@ -87,7 +88,8 @@ export type FetchLike = (input: string, init: {
   signal: AbortSignalType;
 }) => Promise<ResponseLike>;
 
-export interface TokenManagerOptions {
+/** Options of every manager, whichever credentials it holds. */
+export interface CommonOptions {
   /** Base URL, e.g. `https://gateway.eu1.mindsphere.io` or `http://127.0.0.1:8080`. Required unless `region` is given. */
   gateway?: string;
   /** Builds `https://gateway.{region}.{domain}`. */
@@ -96,11 +98,7 @@ export interface TokenManagerOptions {
   domain?: string;
   clientId: string;
   clientSecret: string;
-  appName: string;
-  appVersion: string;
-  /** The tenant the application runs on (operator). */
-  hostTenant: string;
-  /** Tenant used by `token()` with no argument. Default: `hostTenant`. */
+  /** Tenant used by `token()` with no argument. Default: `hostTenant` (or `subTenant ?? tenant`). */
   userTenant?: string;
   /** Seconds before expiry to refresh, at most half a token's lifetime. Default 300. */
   refreshBeforeExpiry?: number;
@@ -114,10 +112,58 @@ export interface TokenManagerOptions {
   retries?: number;
   /** Most tokens kept in the cache. Default 10000. */
   maxEntries?: number;
+  /**
+   * Accepted `iss` values. Default: for a `gateway.` host, `https://{tenant}.piam.{rest of the host}/oauth/token`;
+   * for any other gateway, any http(s) URL.
+   */
+  issuer?: string | string[];
+  /** Check each obtained token's RS256 signature (WebCrypto), once per token, never on a hit. Default false. */
+  verify?: boolean;
+  /** Where the signing keys are fetched. Default `{authUrl of hostTenant or tenant}/token_keys`. */
+  keysUrl?: string;
+  /** Seconds `iat` may lie in the future. Default 300. */
+  clockTolerance?: number;
+  /** A shared tier for many isolates (see `TokenStore`). */
+  store?: TokenStore;
+  /** Milliseconds per store call; a slower call goes on without the store. Default 1000. */
+  storeTimeout?: number;
   /** Custom fetch. Default: the global `fetch`. */
   fetch?: FetchLike | GlobalFetch;
   /** Receives events; never a secret or a token. */
   onEvent?: (event: TmsEvent) => void;
+}
+
+/** Application credentials: tokens for every user tenant of the app, from the Token Management Service. */
+export interface AppCredentialOptions extends CommonOptions {
+  appName: string;
+  appVersion: string;
+  /** The tenant the application runs on (operator). */
+  hostTenant: string;
+  tenant?: never;
+  subTenant?: never;
+  authUrl?: never;
+}
+
+/** Tenant service credentials: one token for the tenant (or a subtenant it impersonates), from its OAuth server. */
+export interface TenantCredentialOptions extends CommonOptions {
+  tenant: string;
+  /** A subtenant to impersonate. */
+  subTenant?: string;
+  /** The tenant's OAuth server. Default: the gateway with `gateway` replaced by `{tenant}.piam` (a non-`gateway.` host as it is). */
+  authUrl?: string;
+  appName?: never;
+  appVersion?: never;
+  hostTenant?: never;
+}
+
+export type TokenManagerOptions = AppCredentialOptions | TenantCredentialOptions;
+
+/** A shared tier: Durable Objects, Redis, Deno KV or Workers KV (subpath exports), or your own. */
+export interface TokenStore {
+  get(key: string): Promise<string | null | undefined>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Optional: take `key` for `ttlMs`; a release function, or null when another holds it. */
+  lease?(key: string, ttlMs: number): Promise<(() => Promise<void>) | null>;
 }
 
 /** Environment variables read by `TokenManager.fromEnv`. */
@@ -131,6 +177,10 @@ export interface TmsEnv {
   HOST_BASEDOMAIN?: string;
   MDSP_GATEWAY_URL?: string;
   MDSP_REGION?: string;
+  MINDSPHERE_CLIENT_ID?: string;
+  MINDSPHERE_CLIENT_SECRET?: string;
+  MINDSPHERE_TENANT?: string;
+  MINDSPHERE_SUB_TENANT?: string;
   [name: string]: unknown;
 }
 
@@ -151,19 +201,25 @@ export interface TmsStats {
   refreshes: number;
   errors: number;
   entries: number;
+  /** With a `store`. */
+  storeHits?: number;
+  storeMisses?: number;
+  storeErrors?: number;
 }
 
 export declare class TokenManager {
   /** @throws {TmsError} `TMS_CONFIG`, naming the bad option. */
   constructor(options: TokenManagerOptions);
   /** Options from `MDSP_*` variables of `env` (default `process.env`); `overrides` win. */
-  static fromEnv(env?: TmsEnv | Record<string, unknown>, overrides?: Partial<TokenManagerOptions>): TokenManager;
+  static fromEnv(env?: TmsEnv | Record<string, unknown>, overrides?: Partial<AppCredentialOptions> | Partial<TenantCredentialOptions>): TokenManager;
   token(userTenant?: string, options?: { signal?: AbortSignalLike; forceRefresh?: boolean }): Promise<Token>;
   tokens(userTenants: string[], options?: { signal?: AbortSignalLike }): Promise<TokensResult>;
   userTenants(options?: { signal?: AbortSignalLike }): Promise<string[]>;
   allTokens(options?: { signal?: AbortSignalLike; onProgress?: (progress: Progress) => void }): Promise<TokensResult>;
   /** Calls an API with `Authorization: Bearer <token>`; on a 401 refreshes the token and retries once. */
   fetch(userTenant: string, input: Parameters<GlobalFetch>[0], init?: Parameters<GlobalFetch>[1]): ReturnType<GlobalFetch>;
+  /** Every token check, the RS256 signature included, for any token (e.g. a user's). @throws {TmsError} `TMS_INVALID_TOKEN`, naming the check. */
+  verify(jwt: string, options?: { signal?: AbortSignalLike }): Promise<Record<string, unknown>>;
   invalidate(userTenant?: string): void;
   stats(): TmsStats;
   /** Releases the wasm memory of this instance (also done by the garbage collector). */

@@ -338,16 +338,15 @@ pub fn normalize_gateway(input: &str) -> Result<String> {
     normalize_url("gateway", input)
 }
 
-/// An option name serde did not know (its message: "unknown field `x`, expected one of
-/// `a`, `b`, ..."), as `TMS_CONFIG` naming it and the closest known name.
-pub fn unknown_option(serde_message: &str) -> TmsError {
-    let mut quoted = serde_message.split('`').skip(1).step_by(2);
-    let Some(name) = quoted.next() else {
+/// The error for options serde could not take: an unknown name (with the closest known
+/// one as a hint), or a shape that is not an options object.
+pub fn unknown_option(e: &super::wire::SchemaError) -> TmsError {
+    let Some((name, known)) = &e.unknown else {
         return TmsError::new(super::error::ErrorCode::Config, "options are malformed");
     };
-    let best = quoted.min_by_key(|known| distance(name, known));
+    let best = known.iter().min_by_key(|k| distance(name, k));
     let hint = match best {
-        Some(known) if distance(name, known) <= known.len().max(3) / 2 => format!(" (did you mean `{known}`?)"),
+        Some(k) if distance(name, k) <= k.len().max(3) / 2 => format!(" (did you mean `{k}`?)"),
         _ => String::new(),
     };
     TmsError::config(name, &format!("is not an option of TokenManager{hint}"))
@@ -628,9 +627,7 @@ pub(crate) mod tests {
             ("batchsize", "(did you mean `batchSize`?)"),
             ("zzzzzzzzzzzz", "`zzzzzzzzzzzz` is not an option of TokenManager"),
         ] {
-            let json = format!(r#"{{"{typo}": 1}}"#);
-            let serde_err = serde_json::from_str::<Options>(&json).unwrap_err().to_string();
-            let e = unknown_option(&serde_err);
+            let e = unknown_option(&Options::from_pairs(vec![(typo.to_string(), Loose::Num(1.0))]).unwrap_err());
             assert_eq!(e.code, ErrorCode::Config);
             assert!(e.message.contains(want), "{} !~ {want}", e.message);
             if typo.starts_with('z') {

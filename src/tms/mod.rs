@@ -7,6 +7,7 @@ pub mod engine;
 pub mod error;
 pub mod flights;
 pub mod jwt;
+pub mod keys;
 pub mod request;
 pub mod response;
 pub mod retry;

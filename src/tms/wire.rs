@@ -196,10 +196,35 @@ pub struct Options {
 
 impl Options {
     /// Options from (name, value) pairs, e.g. the own properties of a JS object. An unknown
-    /// name is serde's `unknown field` error, whose text `config::unknown_option` reads.
-    pub fn from_pairs(pairs: Vec<(String, Loose)>) -> Result<Options, String> {
-        let map = MapDeserializer::<_, de::value::Error>::new(pairs.into_iter());
-        Options::deserialize(map).map_err(|e| e.to_string())
+    /// name is serde's `unknown_field` error, which carries it and the known names.
+    pub fn from_pairs(pairs: Vec<(String, Loose)>) -> Result<Options, SchemaError> {
+        Options::deserialize(MapDeserializer::<_, SchemaError>::new(pairs.into_iter()))
+    }
+}
+
+/// A serde error of the option schema, without text: serde's messages quote values (an
+/// option may hold the secret), and formatting them would cost `.wasm` bytes for nothing.
+#[derive(Debug, PartialEq)]
+pub struct SchemaError {
+    /// An unknown option name, and the names serde knows.
+    pub unknown: Option<(String, &'static [&'static str])>,
+}
+
+impl core::fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        f.write_str("malformed options")
+    }
+}
+
+impl std::error::Error for SchemaError {}
+
+impl de::Error for SchemaError {
+    fn custom<T: core::fmt::Display>(_: T) -> Self {
+        SchemaError { unknown: None }
+    }
+
+    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
+        SchemaError { unknown: Some((field.to_string(), expected)) }
     }
 }
 
@@ -258,6 +283,26 @@ pub struct ErrorItem {
     pub code: Loose,
 }
 
+/// `GET {keysUrl}`: `{"keys": [...]}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct JwkSet {
+    pub keys: Option<Vec<Jwk>>,
+}
+
+/// One key of a JWKS (the RSA members; `value`, the PEM form, is not needed).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Jwk {
+    pub kid: Loose,
+    pub kty: Loose,
+    pub alg: Loose,
+    #[serde(rename = "use")]
+    pub r#use: Loose,
+    pub n: Loose,
+    pub e: Loose,
+}
+
 /// A JWT's header.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
@@ -280,6 +325,31 @@ pub struct Claims {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The option names the TypeScript types declare, and only those: the same as the schema.
+    #[test]
+    fn the_typescript_types_list_exactly_the_schema_options() {
+        let dts = include_str!("../../pkg-template/index.d.ts");
+        let mut declared: Vec<&str> = Vec::new();
+        for block in ["CommonOptions", "AppCredentialOptions", "TenantCredentialOptions"] {
+            let start = dts.find(&format!("export interface {block} ")).unwrap();
+            let body = &dts[start..];
+            let body = &body[body.find('{').unwrap() + 1..body.find("\n}").unwrap()];
+            for line in body.lines().map(str::trim) {
+                let Some((name, ty)) = line.split_once(':') else { continue };
+                let name = name.trim_end_matches('?');
+                if name.chars().all(|c| c.is_ascii_alphanumeric()) && !ty.contains("never") && !declared.contains(&name)
+                {
+                    declared.push(name);
+                }
+            }
+        }
+        let known = Options::from_pairs(vec![("?".into(), Loose::Null)]).unwrap_err().unknown.unwrap().1;
+        let (mut a, mut b) = (declared.clone(), known.to_vec());
+        a.sort_unstable();
+        b.sort_unstable();
+        assert_eq!(a, b, "index.d.ts vs the Options schema");
+    }
 
     #[test]
     fn loose_keeps_the_kind_of_every_value() {
@@ -322,6 +392,8 @@ mod tests {
         assert_eq!(o.issuer, Loose::List(vec!["https://x".into()], true));
         assert!(o.user_tenant.is_absent());
         let e = Options::from_pairs(vec![("clientSecrect".into(), Loose::Str("x".into()))]).unwrap_err();
-        assert!(e.contains("unknown field `clientSecrect`") && e.contains("`clientSecret`"), "{e}");
+        let (name, known) = e.unknown.unwrap();
+        assert_eq!(name, "clientSecrect");
+        assert!(known.contains(&"clientSecret") && known.len() == 26, "{known:?}");
     }
 }

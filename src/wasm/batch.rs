@@ -167,21 +167,23 @@ impl Inner {
                 }
             }
             let missing = || TmsError::new(ErrorCode::InvalidResponse, "batch result missing");
-            chunk
-                .iter()
-                .enumerate()
-                .map(|(k, (i, tenant, id))| {
-                    let r = match &parsed {
-                        Ok(list) => match list.get(k) {
-                            Some(Ok(g)) => Ok(self.settle_ok(tenant, *id, g)),
-                            Some(Err(e)) => self.settle_err(tenant, *id, e.clone()),
-                            None => self.settle_err(tenant, *id, missing()),
-                        },
-                        Err(e) => self.settle_err(tenant, *id, e.clone()),
-                    };
-                    (*i, r)
-                })
-                .collect()
+            let mut out = Vec::with_capacity(chunk.len());
+            for (k, (i, tenant, id)) in chunk.iter().enumerate() {
+                let grant = match &parsed {
+                    Ok(list) => list.get(k).cloned().unwrap_or_else(|| Err(missing())),
+                    Err(e) => Err(e.clone()),
+                };
+                let grant = match grant {
+                    Ok(g) => self.verified(g, &flights, signal).await,
+                    Err(e) => Err(e),
+                };
+                let r = match grant {
+                    Ok(g) => Ok(self.settle_ok(tenant, *id, &g)),
+                    Err(e) => self.settle_err(tenant, *id, e),
+                };
+                out.push((*i, r));
+            }
+            out
         })
     }
 }

@@ -42,7 +42,7 @@ fn options_of(options: &JsValue) -> Result<Options, TmsError> {
             (k, v)
         })
         .collect();
-    Options::from_pairs(pairs).map_err(|m| unknown_option(&m))
+    Options::from_pairs(pairs).map_err(|e| unknown_option(&e))
 }
 
 fn build(options: &JsValue) -> Result<TokenManager, TmsError> {
@@ -179,6 +179,14 @@ impl TokenManager {
             Err(e) => return reject(e),
         };
         spawn(self.inner.clone().api_fetch(tenant, input, init))
+    }
+
+    /// `verify(jwt, { signal? }?) → Promise<claims>`: every token check, the RS256 signature
+    /// included, for a token that reached the worker (e.g. a user's bearer token).
+    pub fn verify(&self, jwt: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        let signal = signal_of(&options);
+        spawn(async move { inner.verify(jwt, signal.as_ref()).await.map_err(|e| error_to_js(&e)) })
     }
 
     /// `invalidate(userTenant?)`: drops one cached token, or all.

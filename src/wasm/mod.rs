@@ -18,6 +18,7 @@ mod single;
 mod tasks;
 mod transport;
 mod upstream;
+mod verify;
 mod wait;
 
 use crate::tms::error::TmsError;

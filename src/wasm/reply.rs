@@ -65,3 +65,10 @@ pub fn status_error(endpoint: Endpoint, tenants: &[String], reply: &Reply, now_m
     let seconds = reply.retry_after.as_deref().and_then(|v| retry_after(v, date, now_ms));
     response::status_error(endpoint, &about(tenants), reply.status, body.as_ref(), seconds)
 }
+
+/// A key set (`GET {keysUrl}`).
+pub fn keys(reply: &Reply) -> Result<Vec<crate::tms::wire::Jwk>> {
+    let v = json(reply, Endpoint::TokenKeys)?;
+    let set: Option<crate::tms::wire::JwkSet> = from_js(&v);
+    set.and_then(|s| s.keys).ok_or_else(|| bad_response(Endpoint::TokenKeys, "`keys` is missing"))
+}

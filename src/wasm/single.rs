@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 /// How a followed flight ended for this caller.
-enum Followed {
+pub(super) enum Followed {
     Done(Outcome),
     /// The flight is ours to lead now (taken over after its deadline).
     Lead(FlightId),
@@ -69,6 +69,10 @@ impl Inner {
             Ok(r) => reply::token(&self.config(), req.endpoint, &r, tenant),
             Err(e) => Err(e),
         };
+        let grant = match grant {
+            Ok(g) => self.verified(g, &flights, signal).await,
+            Err(e) => Err(e),
+        };
         match grant {
             Ok(g) => Ok(self.settle_ok(tenant, flight, &g)),
             Err(e) => self.settle_err(tenant, flight, e),
@@ -103,7 +107,7 @@ impl Inner {
         failed.result
     }
 
-    async fn follow(&self, tenant: &str, flight: FlightId, signal: Option<&Signal>) -> Followed {
+    pub(super) async fn follow(&self, tenant: &str, flight: FlightId, signal: Option<&Signal>) -> Followed {
         let slot = Slot::new();
         let cell = Rc::new(RefCell::new(None));
         let waiter = Waiter { wake: slot.resolver(), outcome: cell.clone() };

@@ -20,6 +20,7 @@ use super::cache::{timing, Cache, FastMap, Lookup, Timing};
 use super::config::Config;
 use super::error::{ErrorCode, TmsError};
 use super::flights::{FlightId, Flights, Join, WaiterKey};
+use super::keys::KeySet;
 use super::response::Grant;
 use super::retry::{self, Decision};
 
@@ -106,8 +107,14 @@ pub struct Engine<T, W> {
     backoff: FastMap<Backoff>,
     /// Until when every upstream request waits (a 429's `Retry-After`).
     paused_until_ms: f64,
+    /// The signing keys for `verify`; fetched in a flight of their own (`KEYS_FLIGHT`).
+    pub keys: KeySet,
     pub stats: Stats,
 }
+
+/// The flight name of a key-set fetch. Tenant ids cannot hold control characters, so it
+/// never meets a tenant's flight.
+pub const KEYS_FLIGHT: &str = "\u{0}keys";
 
 impl<T: Clone + PartialEq, W> Engine<T, W> {
     pub fn new(config: Config) -> Self {
@@ -118,6 +125,7 @@ impl<T: Clone + PartialEq, W> Engine<T, W> {
             flights: Flights::default(),
             backoff: FastMap::default(),
             paused_until_ms: 0.0,
+            keys: KeySet::default(),
             stats: Stats::default(),
         }
     }
@@ -180,6 +188,23 @@ impl<T: Clone + PartialEq, W> Engine<T, W> {
         } else {
             self.stats.misses += 1;
         }
+    }
+
+    /// A key-set fetch is needed: lead it, or follow the one in progress (concurrent
+    /// callers share one request). Land it with `keys_landed`.
+    pub fn keys_begin(&mut self, now_ms: f64) -> Begin<T> {
+        match self.flights.join(KEYS_FLIGHT, now_ms, self.lease(now_ms)) {
+            Join::Lead(flight) => Begin::Lead { flight, refresh: false },
+            Join::Follow(flight) => Begin::Follow { flight },
+        }
+    }
+
+    /// A key-set fetch ended: the keys are kept (a failure is not), its waiters returned.
+    pub fn keys_landed(&mut self, flight: FlightId, jwks: Option<&[super::wire::Jwk]>, now_ms: f64) -> Vec<W> {
+        if let Some(jwks) = jwks {
+            self.keys.stored(jwks, now_ms);
+        }
+        self.flights.land(KEYS_FLIGHT, flight)
     }
 
     /// Registers a follower of `flight`; `None` if that flight is gone (then `begin` again).
