@@ -21,6 +21,7 @@ const CLI_OPTIONS = {
   latency: { type: 'string' },
   secret: { type: 'string' },
   'print-env': { type: 'boolean', default: false },
+  'single-key': { type: 'boolean', default: false },
   'list-tenants': { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
@@ -35,6 +36,7 @@ const USAGE = `usage: tms-emulator (or node emulator/server.mjs) [options]
   --latency MS      delay of every TMS-side answer (default 0)
   --secret S        fixed client secret for every client (else TMS_EMULATOR_SECRET, else random)
   --print-env       print the variables for TokenManager.fromEnv once listening, then an empty line
+  --single-key      /token_keys lists the signing key only (for clients that read keys[0])
   --list-tenants    print the tenants the emulator knows and exit
   --verbose         one line per request on stderr (never headers or bodies)
 `;
@@ -56,6 +58,7 @@ function optionsFrom(values, env) {
     lifetimeSec: cliInt('lifetime', values.lifetime),
     latencyMs: cliInt('latency', values.latency),
     secret,
+    singleKey: values['single-key'],
     quiet: !values.verbose,
   };
 }

@@ -24,6 +24,7 @@ export const DEFAULTS = Object.freeze({
   hangMs: MAX_HANG_MS,
   secret: null, // null = a fresh random secret per client and start
   tenantClients: null, // null = the defaults of defaultTenantClients()
+  singleKey: false, // true: /token_keys lists the signing key only (see keys.mjs)
 });
 
 // Subtenants of the host tenant's default service credentials.
@@ -159,6 +160,7 @@ export function normalizeOptions(opts = {}) {
     // "localhost" may resolve to ::1 or 127.0.0.1; pin it so the printed URL always works.
     host: o.host === 'localhost' ? '127.0.0.1' : o.host,
     quiet: Boolean(o.quiet),
+    singleKey: Boolean(o.singleKey),
     hangMs: Math.min(o.hangMs, MAX_HANG_MS),
     apps,
     tenants,

@@ -10,6 +10,8 @@
 //    them. publish: false keeps the new key out of the list until publish(): the "token with
 //    a kid the JWKS does not (yet) have" case.
 //  - The forger key is never published: tokens it signs carry a listed kid and do not verify.
+//  - decoys: false publishes the own keys only (one key until a rotation), for clients that read
+//    keys[0] whatever its kid (the vendor's SDK in the benchmark).
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 
@@ -38,7 +40,7 @@ const sharedKeys = () => {
 
 const jwkEntry = (k) => ({ kty: 'RSA', e: k.e, n: k.n, kid: k.kid, alg: 'RS256', use: 'sig', value: k.pem });
 
-export async function createKeyRing() {
+export async function createKeyRing({ decoys = true } = {}) {
   const [{ first, last, forger }, initial] = await Promise.all([sharedKeys(), newKey('key-id-1')]);
   let serial = 2; // the last kid number handed out; decoys took 0 and 2
   let own = [{ ...initial, listed: true }]; // keys this emulator signed with, oldest first
@@ -69,7 +71,8 @@ export async function createKeyRing() {
 
     /** The /token_keys body. */
     tokenKeys() {
-      return { keys: [first, ...own.filter((k) => k.listed), last].map(jwkEntry) };
+      const listed = own.filter((k) => k.listed);
+      return { keys: (decoys ? [first, ...listed, last] : listed).map(jwkEntry) };
     },
 
     /** A new signing key; { publish = true, retire = false } as described above. */
@@ -91,14 +94,9 @@ export async function createKeyRing() {
     /** What the control plane shows: kids only, never key material. */
     view() {
       const role = (k) => (k === current ? 'signing' : 'previous');
-      return {
-        signingKid: current.kid,
-        keys: [
-          { kid: first.kid, role: 'decoy', listed: true },
-          ...own.map((k) => ({ kid: k.kid, role: role(k), listed: k.listed })),
-          { kid: last.kid, role: 'decoy', listed: true },
-        ],
-      };
+      const mine = own.map((k) => ({ kid: k.kid, role: role(k), listed: k.listed }));
+      const decoy = (k) => ({ kid: k.kid, role: 'decoy', listed: true });
+      return { signingKid: current.kid, keys: decoys ? [decoy(first), ...mine, decoy(last)] : mine };
     },
   };
 }

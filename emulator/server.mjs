@@ -30,7 +30,7 @@ async function createState(options) {
     tenants: options.tenants,
     hostTenants: options.hostTenants,
     tenantClients: options.tenantClients,
-    keys: await createKeyRing(),
+    keys: await createKeyRing({ decoys: !options.singleKey }),
     sockets: createSocketTracker(),
     config: { ...options.config },
     recorder: createRecorder(),

@@ -29,7 +29,10 @@ function run(args, { env = {}, cli = CLI } = {}) {
   return {
     child,
     out,
-    untilBlank: () => waitFor(() => out.stdout.includes('\n\n') && out.stdout, 10_000),
+    // generous: four RSA keys are generated at start, on a machine that may be busy compiling
+    untilBlank: () => waitFor(() => out.stdout.includes('\n\n') && out.stdout, 15_000).catch((err) => {
+      throw new Error(`${err.message}; exit ${child.exitCode}; stderr: ${out.stderr}`);
+    }),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       process.kill(child.pid, 'SIGTERM'); // by PID: only the process this test started
@@ -92,7 +95,7 @@ describe('tms-emulator --print-env', () => {
     }
   });
 
-  it('--secret fixes every secret; TMS_EMULATOR_SECRET too; the flag wins', { timeout: 20_000 }, async () => {
+  it('--secret fixes every secret; TMS_EMULATOR_SECRET too; the flag wins', { timeout: 40_000 }, async () => {
     for (const [args, env, expected] of [
       [['--secret', 'from-flag'], {}, 'from-flag'],
       [[], { TMS_EMULATOR_SECRET: 'from-env' }, 'from-env'],

@@ -49,6 +49,18 @@ describe('GET /token_keys: several keys', () => {
   });
 });
 
+describe('singleKey', () => {
+  it('lists the signing key only (for clients that read keys[0]); a rotation appends the new key', async (t) => {
+    const api = await start(t, { singleKey: true });
+    const jwks = await api.jwks();
+    assert.deepEqual(jwks.keys.map((k) => k.kid), ['key-id-1']);
+    assert.equal(verifyWithJwks(await api.accessToken(), jwks), 'ok');
+    await api.control('POST', 'keys/rotate');
+    assert.deepEqual((await api.jwks()).keys.map((k) => k.kid), ['key-id-1', 'key-id-3']);
+    assert.deepEqual((await api.control('GET', 'keys')).json.keys.map((k) => k.role), ['previous', 'signing']);
+  });
+});
+
 describe('POST /_emulator/keys/rotate', () => {
   it('by default: a new listed signing key; earlier tokens keep verifying', async (t) => {
     const api = await start(t);
