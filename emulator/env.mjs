@@ -34,7 +34,7 @@ export function formatEnv(env, { url, subTenants = [] } = {}) {
   out.push('# Application credentials (TMS); fromEnv uses these while MDSP_KEY_STORE_CLIENT_ID is set.');
   for (const k of app) out.push(line(k, env[k]));
   if (tenant.length) {
-    out.push('# Tenant service credentials: used when the MDSP_KEY_STORE_* lines are removed (keep MDSP_GATEWAY_URL).');
+    out.push('# Tenant service credentials: to use them, remove the application lines above but MDSP_GATEWAY_URL.');
     for (const k of tenant) out.push(line(k, env[k]));
     if (subTenants.length) {
       out.push(`# Subtenant impersonation: uncomment; subtenants of ${env.MINDSPHERE_TENANT}: ${subTenants.join(', ')}`);
