@@ -14,6 +14,11 @@ const CORS = { 'access-control-allow-origin': '*' };
 const publicConfig = (config) => ({ ...config });
 const faultsView = (state) => ({ faults: state.faults.list() });
 
+/** The body of GET /_emulator/stats (also emu.stats() in-process). */
+export const statsOf = (state) => ({
+  ...state.recorder.stats(), config: publicConfig(state.config), ...faultsView(state), sockets: state.sockets.view(),
+});
+
 // Rotation options, checked as strictly as the config: a typo must not rotate with defaults.
 function rotateOptions(body) {
   if (body === null) return {};
@@ -41,9 +46,7 @@ async function jsonBody(req) {
 
 const ROUTES = {
   '/_emulator/stats': {
-    GET: (req, url, state) => jsonResult(200, {
-      ...state.recorder.stats(), config: publicConfig(state.config), ...faultsView(state), sockets: state.sockets.view(),
-    }),
+    GET: (req, url, state) => jsonResult(200, statsOf(state)),
   },
   '/_emulator/sockets': {
     GET: (req, url, state) => jsonResult(200, state.sockets.view()),

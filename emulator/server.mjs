@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { normalizeOptions } from './config.mjs';
-import { CONTROL_PREFIX, handleControl } from './control.mjs';
+import { CONTROL_PREFIX, handleControl, statsOf } from './control.mjs';
 import { isEntryModule } from './entry.mjs';
 import { envFor } from './env.mjs';
 import { applyPostFault, createFaultList, HUGE_BODY_BYTES, isPreFault, preFaultResult } from './faults.mjs';
@@ -211,7 +211,22 @@ export async function startEmulator(opts = {}) {
   }));
   const env = envFor({ credentials, tenantCredentials });
 
-  return { url, port, credentials, tenantCredentials, env, close, state };
+  // The control plane's main operations in-process, for a user's own tests (same effects and
+  // errors as the /_emulator/ routes; FaultError on a bad fault).
+  const control = {
+    stats: () => statsOf(state),
+    faults: (faults) => {
+      state.faults.add({ faults });
+      return state.faults.list();
+    },
+    clearFaults: () => state.faults.clear(),
+    reset: () => state.reset(),
+    rotateKeys: (opts) => state.keys.rotate(opts),
+    publishKeys: () => state.keys.publish(),
+    sockets: () => state.sockets.view(),
+  };
+
+  return { url, port, credentials, tenantCredentials, env, close, ...control, state };
 }
 
 // `node emulator/server.mjs` keeps working: the command line lives in cli.mjs. Not awaited:

@@ -198,4 +198,30 @@ describe('the emulator folder as a package part', () => {
     }
     await assert.rejects(fetch(`${emu.url}/token_keys`), TypeError);
   });
+
+  it('the returned emulator drives faults, keys, stats and sockets in-process, like the control plane', async () => {
+    const lib = await import('../../emulator/index.mjs');
+    const emu = await lib.startEmulator({ port: 0 });
+    try {
+      const api = client(emu);
+      assert.equal(emu.faults([{ endpoint: 'token', kind: 500 }]).length, 1);
+      assert.throws(() => emu.faults([{ endpoint: 'token', kind: 'teapot' }]), /kind/);
+      assert.equal((await api.token()).status, 500);
+      assert.equal(emu.stats().requests.token, 1);
+      const { sockets: viaHttpSockets, ...viaHttp } = (await api.control('GET', 'stats')).json;
+      const { sockets: inProcessSockets, ...inProcess } = emu.stats();
+      assert.deepEqual(inProcess, viaHttp);
+      assert.equal(inProcessSockets.tms, viaHttpSockets.tms); // open differs by the control request's socket
+      assert.equal((await emu.rotateKeys({ publish: false })).signingKid, 'key-id-3');
+      assert.equal(emu.publishKeys().keys.every((k) => k.listed), true);
+      emu.reset();
+      assert.equal(emu.stats().requests.token, 0);
+      assert.deepEqual(Object.keys(emu.sockets()), ['open', 'tms', 'inFlight']);
+      emu.faults([{ endpoint: 'token', kind: '429', count: -1 }]);
+      emu.clearFaults();
+      assert.equal((await api.token()).status, 200);
+    } finally {
+      await emu.close();
+    }
+  });
 });

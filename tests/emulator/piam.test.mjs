@@ -88,6 +88,12 @@ describe('tenant credentials: POST /oauth/token', () => {
     assert.deepEqual(log.map((e) => [e.endpoint, e.userTenants, e.authScheme, e.authValid]),
       [['piam', ['subtenant2'], 'Basic', true], ['piam', ['subtenant1'], 'Basic', true]]);
     assert.deepEqual(log[0].body, { ...IMPERSONATE, subtenant: 'subtenant2' });
+    // a client that also posts its secret in the form (client_secret_post) does not leak it
+    const { clientId, clientSecret } = api.emu.tenantCredentials[0];
+    await api.piam({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret });
+    const last = (await api.stats()).log.at(-1);
+    assert.equal(last.body.client_secret, '[redacted]');
+    assert.ok(!JSON.stringify(await api.stats()).includes(clientSecret));
   });
 
   it('401 bad credentials, 415 wrong content type, 400 bad grant or form, 403 unknown subtenant', async (t) => {
