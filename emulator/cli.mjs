@@ -108,6 +108,11 @@ export async function main(argv, { env = process.env, stdout = process.stdout, s
     stderr.write(`tms-emulator: ${err.message}\n`);
     process.exit(2);
   }
+  // Handlers first: a reader may send SIGTERM as soon as it has read what we print.
+  const stop = () => emu.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
   const listening = `TMS emulator listening on ${emu.url}\n`;
   if (values['print-env']) {
     stderr.write(listening);
@@ -119,10 +124,6 @@ export async function main(argv, { env = process.env, stdout = process.stdout, s
     stdout.write(`credentials: ${JSON.stringify(emu.credentials)}\n`);
   }
   stderr.write(`tms-emulator: ${summary(emu.state)}\n`);
-
-  const stop = () => emu.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }
 
 if (isEntryModule(import.meta.url)) await main(process.argv.slice(2));

@@ -30,7 +30,7 @@ function run(args, { env = {}, cli = CLI } = {}) {
     child,
     out,
     // generous: four RSA keys are generated at start, on a machine that may be busy compiling
-    untilBlank: () => waitFor(() => out.stdout.includes('\n\n') && out.stdout, 15_000).catch((err) => {
+    untilBlank: () => waitFor(() => out.stdout.includes('\n\n') && out.stdout, 30_000).catch((err) => {
       throw new Error(`${err.message}; exit ${child.exitCode}; stderr: ${out.stderr}`);
     }),
     async stop() {
@@ -56,7 +56,7 @@ function parseDotenv(text) {
 }
 
 describe('tms-emulator --print-env', () => {
-  it('prints the fromEnv variables of both credential kinds, then one empty line; they work', { timeout: 20_000 }, async () => {
+  it('prints the fromEnv variables of both credential kinds, then one empty line; they work', { timeout: 40_000 }, async () => {
     const p = run(['--port', '0', '--print-env']);
     try {
       const text = await p.untilBlank();
@@ -95,7 +95,7 @@ describe('tms-emulator --print-env', () => {
     }
   });
 
-  it('--secret fixes every secret; TMS_EMULATOR_SECRET too; the flag wins', { timeout: 40_000 }, async () => {
+  it('--secret fixes every secret; TMS_EMULATOR_SECRET too; the flag wins', { timeout: 100_000 }, async () => {
     for (const [args, env, expected] of [
       [['--secret', 'from-flag'], {}, 'from-flag'],
       [[], { TMS_EMULATOR_SECRET: 'from-env' }, 'from-env'],
@@ -105,8 +105,8 @@ describe('tms-emulator --print-env', () => {
       try {
         const vars = parseDotenv(await p.untilBlank());
         assert.deepEqual([vars.MDSP_KEY_STORE_CLIENT_SECRET, vars.MINDSPHERE_CLIENT_SECRET], [expected, expected]);
-        assert.ok(!p.out.stderr.includes(expected), 'the secret is not repeated on stderr');
-        assert.equal(await p.stop(), 0);
+        assert.ok(!p.out.stderr.includes(expected), `the secret is not repeated on stderr: ${p.out.stderr}`);
+        assert.equal(await p.stop(), 0, `exit code; signal ${p.child.signalCode}; stderr: ${p.out.stderr}`);
       } finally {
         p.kill();
       }
