@@ -44,19 +44,24 @@ const HUGE_SUFFIX = '"}';
 
 /**
  * "hugeBody": a 200 whose JSON body is `bytes` long, written chunk by chunk as the client reads
- * (never built in memory). Content-Length is sent unless `chunked`. `onDone(sentBytes, complete)`
- * is called once, when the body ended or the client left.
+ * (never built in memory). Content-Length is sent unless `chunked`. A client that stops reading
+ * for `hangMs` without leaving loses the connection, so nothing waits forever.
+ * `onDone(sentBytes, complete)` is called once, when the body ended or the client left.
  */
-export async function hugeBody(req, res, { bytes, chunked }, onDone) {
+export async function hugeBody(req, res, { bytes, chunked, hangMs }, onDone) {
   res.writeHead(200, { 'content-type': 'application/json', ...(chunked ? {} : { 'content-length': bytes }) });
   let sent = 0;
   const write = (data) => {
     sent += data.length;
     return res.write(data);
   };
-  // Resolves on 'drain' (go on) or 'close' (stop); whichever comes first.
+  // Resolves on 'drain' (go on) or 'close' (stop), whichever comes first; after hangMs without
+  // either, the socket is destroyed (which closes the response).
   const writable = () => new Promise((resolve) => {
+    const timer = setTimeout(() => req.socket.destroy(), hangMs);
+    timer.unref();
     const go = () => {
+      clearTimeout(timer);
       res.off('drain', go);
       res.off('close', go);
       resolve();

@@ -161,3 +161,14 @@ describe('stallBody fault and socket counts', () => {
     });
   });
 });
+
+describe('hugeBody against a client that stops reading', () => {
+  it('drops the socket after hangMs without a read, so nothing waits forever', { timeout: 20_000 }, async (t) => {
+    const api = await start(t, { hangMs: 500 });
+    await api.faults({ endpoint: 'token', kind: 'hugeBody' });
+    const { res } = await rawToken(api); // headers read, body never
+    assert.equal(res.status, 200);
+    await waitFor(async () => (await sockets(api)).inFlight === 0, 5000);
+    await assert.rejects(res.arrayBuffer(), 'the body ends in an error, not complete');
+  });
+});
