@@ -1,8 +1,9 @@
 // Fault injection: the failure modes a TMS client has to survive, on demand and reproducibly.
 //
 // Two stages:
-//  - "pre" faults replace the response entirely (status codes, hang, reset); they apply whatever
-//    the request contained, like a gateway failing in front of the service.
+//  - "pre" faults replace the response entirely (status codes, hang, reset, stalled or huge
+//    bodies); they apply whatever the request contained, like a gateway failing in front of
+//    the service.
 //  - "post" faults rewrite a successful (200) response (broken JSON, wrong tokens…). They are only
 //    consumed when they were actually applied, so "the next token response is truncated" holds
 //    even if a request in between failed authentication.
