@@ -22,7 +22,13 @@ export const DEFAULTS = Object.freeze({
   expiresIn: null, // null = lifetimeSec - 1, as the real service sends
   quiet: true,
   hangMs: MAX_HANG_MS,
+  secret: null, // null = a fresh random secret per client and start
+  tenantClients: null, // null = the defaults of defaultTenantClients()
+  singleKey: false, // true: /token_keys lists the signing key only (see keys.mjs)
 });
+
+// Subtenants of the host tenant's default service credentials.
+export const DEFAULT_SUBTENANTS = Object.freeze(['subtenant1', 'subtenant2']);
 
 export class ConfigError extends Error {}
 
@@ -62,7 +68,15 @@ function tenantIds(tenants) {
   throw new ConfigError('tenants must be a non-negative integer or an array of distinct non-empty strings');
 }
 
-function normalizeApp(app, hostTenant) {
+// A fresh secret per start unless one is fixed: nothing can come to depend on a dev secret
+// by accident, while a user who pastes the env into a file may fix it on purpose.
+const secretOr = (secret) => secret ?? `dev-secret-${randomBytes(16).toString('hex')}`;
+
+// Secrets end up in .env files and Basic headers: printable ASCII without spaces or quotes
+// keeps them pasteable unquoted everywhere.
+const isPasteableSecret = (v) => typeof v === 'string' && /^[\x21-\x7e]+$/.test(v) && !/["'#\\`$]/.test(v);
+
+function normalizeApp(app, hostTenant, secret) {
   if (!isPlainObject(app)) throw new ConfigError('each app must be an object');
   const a = { name: 'kpi-calculator', version: '1.0.0', hostTenant, ...app };
   for (const key of ['name', 'version', 'hostTenant']) {
@@ -70,12 +84,42 @@ function normalizeApp(app, hostTenant) {
   }
   // The real client id of a TMS app is "<host tenant>-<app name>-<app version>".
   a.clientId ??= `${a.hostTenant}-${a.name}-${a.version}`;
-  // A fresh secret per start: nothing can come to depend on a fixed dev secret.
-  a.clientSecret ??= `dev-secret-${randomBytes(16).toString('hex')}`;
+  a.clientSecret ??= secretOr(secret);
   if (!isNonEmptyString(a.clientId) || !isNonEmptyString(a.clientSecret)) {
     throw new ConfigError('app.clientId and app.clientSecret must be non-empty strings');
   }
   return Object.freeze({ name: a.name, version: a.version, clientId: a.clientId, clientSecret: a.clientSecret, hostTenant: a.hostTenant });
+}
+
+/**
+ * Tenant service credentials: the host tenant's (allowed to impersonate its subtenants) and
+ * one ordinary user tenant's, so both kinds of request have a client to try.
+ */
+function defaultTenantClients(hostTenant, tenants) {
+  return [{ tenant: hostTenant, subTenants: [...DEFAULT_SUBTENANTS] }, { tenant: tenants[0] ?? 'tenant001' }];
+}
+
+function normalizeTenantClient(c, secret) {
+  if (!isPlainObject(c)) throw new ConfigError('each tenant client must be an object');
+  const unknown = Object.keys(c).filter((k) => !['tenant', 'clientId', 'clientSecret', 'subTenants'].includes(k));
+  if (unknown.length) throw new ConfigError(`unknown tenant client field(s) ${unknown.join(', ')}`);
+  if (!isNonEmptyString(c.tenant)) throw new ConfigError('tenantClients[].tenant must be a non-empty string');
+  const subTenants = c.subTenants ?? [];
+  if (!Array.isArray(subTenants) || !subTenants.every(isNonEmptyString) || new Set(subTenants).size !== subTenants.length ||
+    subTenants.includes(c.tenant)) {
+    throw new ConfigError('tenantClients[].subTenants must be distinct non-empty strings other than the tenant');
+  }
+  const client = {
+    tenant: c.tenant,
+    // Shaped like the app ids ("<tenant>-<name>"); the real ids of service credentials vary.
+    clientId: c.clientId ?? `${c.tenant}-service-credentials`,
+    clientSecret: c.clientSecret ?? secretOr(secret),
+    subTenants: Object.freeze([...subTenants]),
+  };
+  if (!isNonEmptyString(client.clientId) || !isNonEmptyString(client.clientSecret)) {
+    throw new ConfigError('tenantClients[].clientId and clientSecret must be non-empty strings');
+  }
+  return Object.freeze(client);
 }
 
 /** Fills defaults and validates startEmulator's options. */
@@ -89,13 +133,23 @@ export function normalizeOptions(opts = {}) {
   if (!isNonEmptyString(o.hostTenant)) throw new ConfigError('hostTenant must be a non-empty string');
   if (!Number.isFinite(o.hangMs) || o.hangMs < 0) throw new ConfigError('hangMs must be a non-negative number');
 
-  const apps = (o.apps ?? [{}]).map((app) => normalizeApp(app, o.hostTenant));
+  if (o.secret !== null && !isPasteableSecret(o.secret)) {
+    throw new ConfigError('secret must be printable ASCII without spaces, quotes, #, $, ` or backslashes');
+  }
+  const apps = (o.apps ?? [{}]).map((app) => normalizeApp(app, o.hostTenant, o.secret));
   if (apps.length === 0) throw new ConfigError('apps must list at least one app');
   if (new Set(apps.map((a) => a.clientId)).size !== apps.length) throw new ConfigError('app client ids must be distinct');
 
   const hostTenants = new Set(apps.map((a) => a.hostTenant));
   const tenants = tenantIds(o.tenants);
   if (tenants.some((t) => hostTenants.has(t))) throw new ConfigError('user tenants must not include a host tenant');
+
+  const clientsGiven = o.tenantClients ?? defaultTenantClients(o.hostTenant, tenants);
+  if (!Array.isArray(clientsGiven)) throw new ConfigError('tenantClients must be an array');
+  const tenantClients = clientsGiven.map((c) => normalizeTenantClient(c, o.secret));
+  if (new Set(tenantClients.map((c) => c.clientId)).size !== tenantClients.length) {
+    throw new ConfigError('tenant client ids must be distinct');
+  }
 
   const config = applyConfigPatch({}, {
     latencyMs: o.latencyMs, batchLimit: o.batchLimit, pageSize: o.pageSize, lifetimeSec: o.lifetimeSec, expiresIn: o.expiresIn,
@@ -106,10 +160,12 @@ export function normalizeOptions(opts = {}) {
     // "localhost" may resolve to ::1 or 127.0.0.1; pin it so the printed URL always works.
     host: o.host === 'localhost' ? '127.0.0.1' : o.host,
     quiet: Boolean(o.quiet),
+    singleKey: Boolean(o.singleKey),
     hangMs: Math.min(o.hangMs, MAX_HANG_MS),
     apps,
     tenants,
     hostTenants,
+    tenantClients,
     config: Object.freeze(config),
   };
 }

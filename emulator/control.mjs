@@ -1,4 +1,5 @@
-// The control plane under /_emulator/: stats, live log, reset, config and fault injection.
+// The control plane under /_emulator/: stats, live log, reset, config, fault injection, signing
+// keys (rotation) and open sockets.
 // CORS is open ("*") here, and only here, so that a demo page on another origin can drive the
 // emulator; the TMS routes stay CORS-less like the real service. Nothing served here contains
 // a secret: the log is redacted and credentials are never exposed.
@@ -13,6 +14,29 @@ const CORS = { 'access-control-allow-origin': '*' };
 const publicConfig = (config) => ({ ...config });
 const faultsView = (state) => ({ faults: state.faults.list() });
 
+/** The body of GET /_emulator/stats (also emu.stats() in-process). */
+export const statsOf = (state) => ({
+  ...state.recorder.stats(), config: publicConfig(state.config), ...faultsView(state), sockets: state.sockets.view(),
+});
+
+// Rotation options, checked as strictly as the config: a typo must not rotate with defaults.
+function rotateOptions(body) {
+  if (body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) return { error: 'body must be a JSON object' };
+  const unknown = Object.keys(body).filter((k) => k !== 'publish' && k !== 'retire');
+  if (unknown.length) return { error: `unknown field(s) ${unknown.join(', ')} (known: publish, retire)` };
+  if (Object.values(body).some((v) => typeof v !== 'boolean')) return { error: 'publish and retire must be booleans' };
+  return { options: body };
+}
+
+// An empty body means "defaults" for the routes whose body is optional.
+async function optionalJsonBody(req) {
+  const raw = await readBody(req);
+  if (raw.text.trim() === '' && !raw.tooLarge) return { body: null };
+  const { body, bodyError } = parseJsonBody(raw);
+  return bodyError ? { error: errorResult(400, 'invalid_request', bodyError) } : { body };
+}
+
 // Control bodies are accepted whatever their Content-Type: a page may send text/plain to
 // avoid a preflight.
 async function jsonBody(req) {
@@ -22,7 +46,25 @@ async function jsonBody(req) {
 
 const ROUTES = {
   '/_emulator/stats': {
-    GET: (req, url, state) => jsonResult(200, { ...state.recorder.stats(), config: publicConfig(state.config), ...faultsView(state) }),
+    GET: (req, url, state) => jsonResult(200, statsOf(state)),
+  },
+  '/_emulator/sockets': {
+    GET: (req, url, state) => jsonResult(200, state.sockets.view()),
+  },
+  '/_emulator/keys': {
+    GET: (req, url, state) => jsonResult(200, state.keys.view()),
+  },
+  '/_emulator/keys/rotate': {
+    POST: async (req, url, state) => {
+      const { body, error } = await optionalJsonBody(req);
+      if (error) return error;
+      const { options, error: invalid } = rotateOptions(body);
+      if (invalid) return errorResult(400, 'invalid_request', invalid);
+      return jsonResult(200, await state.keys.rotate(options));
+    },
+  },
+  '/_emulator/keys/publish': {
+    POST: (req, url, state) => jsonResult(200, state.keys.publish()),
   },
   '/_emulator/log': {
     GET: (req, url, state) => {

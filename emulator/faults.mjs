@@ -1,15 +1,24 @@
 // Fault injection: the failure modes a TMS client has to survive, on demand and reproducibly.
 //
 // Two stages:
-//  - "pre" faults replace the response entirely (status codes, hang, reset); they apply whatever
-//    the request contained, like a gateway failing in front of the service.
+//  - "pre" faults replace the response entirely (status codes, hang, reset, stalled or huge
+//    bodies); they apply whatever the request contained, like a gateway failing in front of
+//    the service.
 //  - "post" faults rewrite a successful (200) response (broken JSON, wrong tokens…). They are only
 //    consumed when they were actually applied, so "the next token response is truncated" holds
 //    even if a request in between failed authentication.
 import { randomBytes } from 'node:crypto';
 
-const ALL = ['token', 'batch', 'userTenants', 'kpi', 'tokenKeys'];
-const ISSUING = ['token', 'batch'];
+import { FORGED_KINDS } from './forge.mjs';
+
+const ALL = ['token', 'batch', 'userTenants', 'kpi', 'tokenKeys', 'piam'];
+const ISSUING = ['token', 'batch', 'piam'];
+
+// The pagination storm: a page object claiming this many pages (the real ones, then empty).
+export const STORM_TOTAL_PAGES = 100_000;
+// The unbounded body: 64 MiB unless the fault says otherwise; at most 16 GiB (it is streamed).
+export const HUGE_BODY_BYTES = 64 * 1024 * 1024;
+const MAX_HUGE_BODY_BYTES = 16 * 1024 ** 3;
 
 export const FAULT_KINDS = Object.freeze({
   429: { stage: 'pre', endpoints: ALL },
@@ -19,6 +28,8 @@ export const FAULT_KINDS = Object.freeze({
   401: { stage: 'pre', endpoints: ALL },
   hang: { stage: 'pre', endpoints: ALL },
   reset: { stage: 'pre', endpoints: ALL },
+  stallBody: { stage: 'pre', endpoints: ALL },
+  hugeBody: { stage: 'pre', endpoints: ALL },
   malformed: { stage: 'post', endpoints: ALL },
   truncated: { stage: 'post', endpoints: ALL },
   notjwt: { stage: 'post', endpoints: ISSUING },
@@ -26,12 +37,22 @@ export const FAULT_KINDS = Object.freeze({
   omitTenant: { stage: 'post', endpoints: ['batch'] },
   extraTenant: { stage: 'post', endpoints: ['batch'] },
   wrongTenant: { stage: 'post', endpoints: ['batch'] },
+  hugeTotalPages: { stage: 'post', endpoints: ['userTenants'] },
+  duplicateTenants: { stage: 'post', endpoints: ['userTenants'] },
+  ...Object.fromEntries(FORGED_KINDS.map((kind) => [kind, { stage: 'post', endpoints: ISSUING }])),
 });
 
-// "*" means the TMS endpoints; token_keys (a different host in production) only when named.
+// "*" means the TMS endpoints; token_keys and piam (other hosts in production) only when named.
 const WILDCARD = ['token', 'batch', 'userTenants', 'kpi'];
 export const FAULT_ENDPOINTS = Object.freeze([...ALL, '*']);
 const FAULT_FIELDS = new Set(['endpoint', 'kind', 'count', 'retryAfter', 'tenant']);
+// Fields that only mean something for one kind; elsewhere they are a mistake worth a 400.
+const KIND_FIELDS = {
+  bytes: ['hugeBody', (v) => Number.isInteger(v) && v >= 16 && v <= MAX_HUGE_BODY_BYTES, `an integer 16..${MAX_HUGE_BODY_BYTES}`],
+  chunked: ['hugeBody', (v) => typeof v === 'boolean', 'a boolean'],
+  totalPages: ['hugeTotalPages', (v) => Number.isInteger(v) && v >= 1 && v <= 1e9, 'an integer 1..1e9'],
+  issuer: ['wrongIssuer', (v) => typeof v === 'string' && v !== '', 'a non-empty string'],
+};
 
 export class FaultError extends Error {}
 
@@ -40,7 +61,7 @@ const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArr
 function parseFault(input, index) {
   const where = `faults[${index}]`;
   if (!isPlainObject(input)) throw new FaultError(`${where} must be an object`);
-  const unknown = Object.keys(input).filter((k) => !FAULT_FIELDS.has(k));
+  const unknown = Object.keys(input).filter((k) => !FAULT_FIELDS.has(k) && !Object.hasOwn(KIND_FIELDS, k));
   if (unknown.length) throw new FaultError(`${where}: unknown field(s) ${unknown.join(', ')}`);
 
   const { endpoint, count = 1, retryAfter, tenant } = input;
@@ -58,7 +79,14 @@ function parseFault(input, index) {
   if (tenant !== undefined && tenant !== null && (typeof tenant !== 'string' || tenant === '')) {
     throw new FaultError(`${where}.tenant must be a non-empty string`);
   }
-  return { endpoint, kind, count, retryAfter: retry ?? null, tenant: tenant ?? null };
+  const extra = {};
+  for (const [field, [forKind, valid, what]] of Object.entries(KIND_FIELDS)) {
+    if (!Object.hasOwn(input, field)) continue;
+    if (kind !== forKind) throw new FaultError(`${where}.${field} applies to kind ${forKind} only`);
+    if (!valid(input[field])) throw new FaultError(`${where}.${field} must be ${what}`);
+    extra[field] = input[field];
+  }
+  return { endpoint, kind, count, retryAfter: retry ?? null, tenant: tenant ?? null, ...extra };
 }
 
 /** The list of registered faults, in registration order. */
@@ -96,13 +124,16 @@ export function createFaultList() {
 
 export const isPreFault = (fault) => FAULT_KINDS[fault.kind].stage === 'pre';
 
+/** The pre-faults that answer over time (see streaming.mjs) rather than with one result. */
+export const STREAMING_KINDS = Object.freeze(['hang', 'reset', 'stallBody', 'hugeBody']);
+
 // Bodies like those of the nginx-based gateway in front of the real service.
 const GATEWAY_TITLES = { 500: '500 Internal Server Error', 502: '502 Bad Gateway', 503: '503 Service Temporarily Unavailable' };
 const gatewayHtml = (title) =>
   `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
 const logref = () => randomBytes(8).toString('hex');
 
-/** The replacement response of a status-code pre-fault (not hang/reset, which send nothing). */
+/** The replacement response of a status-code pre-fault (not the STREAMING_KINDS). */
 export function preFaultResult(fault) {
   const retryHeader = fault.retryAfter ? { 'retry-after': fault.retryAfter } : {};
   switch (fault.kind) {
@@ -136,7 +167,13 @@ const opaqueToken = () => randomBytes(16).toString('hex'); // looks like a UAA o
  */
 export function applyPostFault(fault, result, state) {
   const entries = result.body?.oauthTokens; // present for batch results only
-  const app = result.meta?.app;
+  // meta.issue(tenant, opts) issues another token the way this endpoint does (TMS or piam).
+  const reissue = (opts) => {
+    if (entries) targets(entries, fault).forEach((e) => { e.token = result.meta.issue(e.userTenantId, opts); });
+    else result.body = result.meta.issue(result.meta.tenant, opts);
+    return true;
+  };
+  if (FORGED_KINDS.includes(fault.kind)) return reissue({ forge: { kind: fault.kind, issuer: fault.issuer } });
   switch (fault.kind) {
     case 'malformed':
       // Unquoted keys: looks like JSON, is not.
@@ -153,9 +190,7 @@ export function applyPostFault(fault, result, state) {
       else result.body.access_token = opaqueToken();
       return true;
     case 'expired':
-      if (entries) targets(entries, fault).forEach((e) => { e.token = state.issue(app, e.userTenantId, { expired: true }); });
-      else result.body = state.issue(app, result.meta.tenant, { expired: true });
-      return true;
+      return reissue({ expired: true });
     case 'omitTenant': {
       const victim = targets(entries, fault)[0];
       if (!victim) return false;
@@ -165,7 +200,7 @@ export function applyPostFault(fault, result, state) {
     case 'extraTenant': {
       const requested = new Set(entries.map((e) => e.userTenantId));
       const extra = [...state.tenants, ...state.hostTenants].find((t) => !requested.has(t)) ?? 'tenant-not-requested';
-      entries.push({ userTenantId: extra, token: state.issue(app, extra) });
+      entries.push({ userTenantId: extra, token: result.meta.issue(extra) });
       return true;
     }
     case 'wrongTenant': {
@@ -173,6 +208,22 @@ export function applyPostFault(fault, result, state) {
       const i = Math.max(0, entries.findIndex((e) => e.userTenantId === fault.tenant));
       const j = (i + 1) % entries.length;
       [entries[i].token, entries[j].token] = [entries[j].token, entries[i].token];
+      return true;
+    }
+    case 'hugeTotalPages': {
+      // The real pages keep their tenants; every page claims a storm of pages behind it.
+      const { page } = result.body;
+      page.totalPages = fault.totalPages ?? STORM_TOTAL_PAGES;
+      page.totalElements = page.totalPages * page.size;
+      return true;
+    }
+    case 'duplicateTenants': {
+      // Each page after the first starts again with the last tenant of the page before, as a
+      // listing does when a tenant is added while a client pages through it.
+      const { page, userTenants } = result.body;
+      const previous = page.number > 0 ? state.tenants[page.number * page.size - 1] : undefined;
+      if (previous === undefined || userTenants.length === 0) return false;
+      userTenants.unshift({ id: previous });
       return true;
     }
     default:

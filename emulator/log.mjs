@@ -3,7 +3,7 @@
 // where credentials or tokens end up, because it is served with CORS "*".
 
 export const LOG_LIMIT = 200;
-export const ENDPOINT_NAMES = Object.freeze(['token', 'batch', 'userTenants', 'tokenKeys', 'kpi']);
+export const ENDPOINT_NAMES = Object.freeze(['token', 'batch', 'userTenants', 'tokenKeys', 'kpi', 'piam']);
 
 // Keys whose values are secrets in any plausible request body or query.
 const SECRET_KEY = /secret|passw|token|authorization|auth.?key|credential|assertion|signature/i;

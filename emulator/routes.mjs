@@ -1,9 +1,13 @@
-// The emulated TMS endpoints (plus token_keys and a tenant-scoped KPI endpoint for the demo).
+// The emulated TMS endpoints (plus token_keys, the tenant OAuth endpoint of piam.mjs and a
+// tenant-scoped KPI endpoint for the demo).
 // Each endpoint is split into auth() (inspects the credential, needed for the log even when a
 // fault short-circuits the request), tenants() (the user tenants the request names, used for the
 // log and for tenant-filtered faults) and handle() (pure: returns a result, writes nothing).
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+
+import { decodeBasic, sameSecret, splitAuthHeader } from './auth.mjs';
 import { errorResult, isJsonContentType, jsonResult } from './http.mjs';
+import { handlePiam, piamTenants, tenantClientAuth } from './piam.mjs';
 
 export const BASE_PATH = '/api/technicaltokenmanager/v3';
 
@@ -11,25 +15,6 @@ const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArr
 const isNonEmptyString = (v) => typeof v === 'string' && v.length > 0;
 // Tokens must never be cached by anything between client and service.
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
-
-// Only the two schemes the brief cares about are named; any other first word is logged as null
-// because a header without a scheme would otherwise put the secret itself into the log.
-function schemeOf(word) {
-  if (/^basic$/i.test(word)) return 'Basic';
-  if (/^bearer$/i.test(word)) return 'Bearer';
-  return null;
-}
-
-function splitAuthHeader(value) {
-  const match = /^\s*(\S+)\s+(\S+)\s*$/.exec(value ?? '');
-  return match ? { scheme: schemeOf(match[1]), credential: match[2] } : { scheme: null, credential: null };
-}
-
-// Compare digests so that neither length nor content leaks through timing.
-function sameSecret(a, b) {
-  const digest = (s) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(a), digest(b));
-}
 
 // --- auth inspectors: { scheme, valid, reason, app | claims } -----------------------------------
 
@@ -39,10 +24,7 @@ function spaceKeyAuth(call, state) {
   if (!raw) return { scheme: null, valid: false, reason: 'missing X-SPACE-AUTH-KEY header' };
   const { scheme, credential } = splitAuthHeader(raw);
   if (scheme !== 'Basic') return { scheme, valid: false, reason: 'X-SPACE-AUTH-KEY must use the Basic scheme' };
-  const decoded = Buffer.from(credential, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  const id = colon < 0 ? decoded : decoded.slice(0, colon);
-  const secret = colon < 0 ? '' : decoded.slice(colon + 1);
+  const { id, secret } = decodeBasic(credential);
   const app = state.apps.find((a) => a.clientId === id);
   // Same message for unknown id and wrong secret: do not help anyone enumerate client ids.
   if (!app || !sameSecret(secret, app.clientSecret)) return { scheme, valid: false, reason: 'invalid client credentials' };
@@ -105,7 +87,8 @@ function handleToken(call, auth, state) {
   const denied = checkApp(auth.app, appName, appVersion, hostTenant);
   if (denied) return denied;
   if (!isAuthorized(state, auth.app, userTenant)) return errorResult(403, 'access_denied', 'user tenant has not authorized this app');
-  return { ...jsonResult(200, state.issue(auth.app, userTenant), NO_STORE), meta: { app: auth.app, tenant: userTenant } };
+  const issue = (tenant, opts) => state.issue(auth.app, tenant, opts);
+  return { ...jsonResult(200, issue(userTenant), NO_STORE), meta: { tenant: userTenant, issue } };
 }
 
 function handleBatch(call, auth, state) {
@@ -126,7 +109,7 @@ function handleBatch(call, auth, state) {
   const oauthTokens = [...new Set(userTenantIds)]
     .filter((tenant) => isAuthorized(state, auth.app, tenant))
     .map((tenant) => ({ userTenantId: tenant, token: state.issue(auth.app, tenant) }));
-  return { ...jsonResult(200, { oauthTokens }, NO_STORE), meta: { app: auth.app } };
+  return { ...jsonResult(200, { oauthTokens }, NO_STORE), meta: { issue: (tenant, opts) => state.issue(auth.app, tenant, opts) } };
 }
 
 // "0", "12": a non-negative decimal integer; anything else is a client bug worth a 400.
@@ -190,6 +173,8 @@ export const ENDPOINTS = [
   { name: 'userTenants', method: 'GET', path: `${BASE_PATH}/userTenants`, auth: bearerAuth, tenants: () => [], handle: handleUserTenants },
   // At the server root: in production token_keys lives on the tenant's piam host, not under TMS.
   { name: 'tokenKeys', method: 'GET', path: '/token_keys', auth: noAuth, tenants: () => [], handle: handleTokenKeys },
+  // At the server root too: the client posts to {authUrl}/oauth/token, authUrl = this server.
+  { name: 'piam', method: 'POST', path: '/oauth/token', auth: tenantClientAuth, tenants: piamTenants, handle: handlePiam },
   { name: 'kpi', method: 'GET', pattern: /^\/api\/kpi\/v1\/tenants\/([^/]+)\/kpis$/, params: ['tenant'], auth: bearerAuth, tenants: (call) => [call.params.tenant], handle: handleKpi },
 ];
 

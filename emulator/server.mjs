@@ -1,43 +1,48 @@
 // Local emulator of the Insights Hub Token Management Service (TMS) for tms-edge's tests and demo.
 //
-//   import { startEmulator } from './emulator/server.mjs';
-//   const emu = await startEmulator({ tenants: 230 });   // emu.url, emu.credentials, emu.close()
+//   import { startEmulator } from './emulator/server.mjs';   // or './emulator/index.mjs'
+//   const emu = await startEmulator({ tenants: 230 });   // emu.url, emu.credentials, emu.env, emu.close()
 //
-//   node emulator/server.mjs [--port N] [--tenants N] [--batch-limit N] [--page-size N]
-//                            [--lifetime SEC] [--latency MS] [--verbose]
-//
+// Running this file starts the command line of cli.mjs (`node emulator/server.mjs --help`).
 // Plain Node 20, no dependencies; listens on loopback only.
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
-import { realpathSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 
 import { normalizeOptions } from './config.mjs';
-import { CONTROL_PREFIX, handleControl } from './control.mjs';
-import { applyPostFault, createFaultList, isPreFault, preFaultResult } from './faults.mjs';
+import { CONTROL_PREFIX, handleControl, statsOf } from './control.mjs';
+import { isEntryModule } from './entry.mjs';
+import { envFor } from './env.mjs';
+import { applyPostFault, createFaultList, HUGE_BODY_BYTES, isPreFault, preFaultResult } from './faults.mjs';
 import { errorResult, parseJsonBody, readBody, send } from './http.mjs';
-import { createKeyStore } from './jwt.mjs';
+import { createKeyRing } from './keys.mjs';
 import { createRecorder, redact } from './log.mjs';
+import { isFormContentType } from './piam.mjs';
 import { findEndpoint } from './routes.mjs';
-import { issueToken } from './tokens.mjs';
+import { createSocketTracker } from './sockets.mjs';
+import { hang, hugeBody, stallBody } from './streaming.mjs';
+import { issueTenantToken, issueToken } from './tokens.mjs';
 
-function createState(options) {
+async function createState(options) {
   const state = {
     apps: options.apps,
     tenants: options.tenants,
     hostTenants: options.hostTenants,
-    keys: createKeyStore(),
+    tenantClients: options.tenantClients,
+    keys: await createKeyRing({ decoys: !options.singleKey }),
+    sockets: createSocketTracker(),
     config: { ...options.config },
     recorder: createRecorder(),
     faults: createFaultList(),
     url: null, // set once listening: the jku header needs the real port
-    issue(app, tenant, { expired = false } = {}) {
-      return issueToken({ keys: state.keys, jku: `${state.url}/token_keys`, app, tenant, config: state.config, expired });
+    issue(app, tenant, { expired = false, forge = null } = {}) {
+      return issueToken({ keys: state.keys, jku: `${state.url}/token_keys`, app, tenant, config: state.config, expired, forge });
     },
-    /** Counters, log and faults cleared, config back to the start options. Keys are kept. */
+    issueTenantToken(client, subTenant, { expired = false, forge = null } = {}) {
+      return issueTenantToken({ keys: state.keys, jku: `${state.url}/token_keys`, client, subTenant, config: state.config, expired, forge });
+    },
+    /** Counters, log and faults cleared, config back to the start options. Keys and sockets are kept. */
     reset() {
       state.recorder.clear();
       state.faults.clear();
@@ -47,9 +52,20 @@ function createState(options) {
   return state;
 }
 
+/** A form body (piam): the parsed fields, and a plain object of them for the log. */
+function parseFormBody({ text, tooLarge }) {
+  if (tooLarge) return { body: null, form: new URLSearchParams(), bodyError: 'request body too large' };
+  const form = new URLSearchParams(text);
+  return { body: Object.fromEntries(form), form, bodyError: null };
+}
+
 /** Everything a handler needs to know about a TMS request, read once. */
 async function readCall(req, url, params) {
-  const parsed = req.method === 'POST' ? parseJsonBody(await readBody(req)) : { body: null, bodyError: null };
+  let parsed = { body: null, bodyError: null };
+  if (req.method === 'POST') {
+    const raw = await readBody(req);
+    parsed = isFormContentType(req.headers['content-type']) ? parseFormBody(raw) : parseJsonBody(raw);
+  }
   return {
     method: req.method,
     path: url.pathname,
@@ -61,33 +77,12 @@ async function readCall(req, url, params) {
   };
 }
 
-/**
- * "hang": never answer. The socket is destroyed after hangMs (120 s at most) or as soon as the
- * client goes away, so nothing lingers; close() destroys it too.
- */
-function hang(req, res, hangMs, onDone) {
-  const socket = req.socket;
-  const timer = setTimeout(() => socket.destroy(), hangMs);
-  timer.unref(); // a hanging request alone must not keep the process alive
-  let finished = false;
-  const done = () => {
-    if (finished) return; // 'end' and 'close' may both fire
-    finished = true;
-    clearTimeout(timer);
-    socket.destroy();
-    onDone();
-  };
-  socket.once('end', done); // client half-closed: it will never read an answer
-  res.once('close', done); // connection gone (client abort or close())
-}
-
 export async function startEmulator(opts = {}) {
   const options = normalizeOptions(opts);
-  const state = createState(options);
+  const state = await createState(options);
   const shutdown = new AbortController(); // aborts latency waits on close()
   // Every request waiting out the latency listens on it: hundreds at once are expected.
   setMaxListeners(0, shutdown.signal);
-  const sockets = new Set();
 
   const logLine = (entry) => {
     if (options.quiet) return;
@@ -103,7 +98,7 @@ export async function startEmulator(opts = {}) {
 
     const call = await readCall(req, url, params);
     const auth = endpoint.auth(call, state);
-    const tenants = endpoint.tenants(call);
+    const tenants = endpoint.tenants(call, auth);
     const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
     const record = (status, fault) => {
       const entry = state.recorder.record({
@@ -137,6 +132,17 @@ export async function startEmulator(opts = {}) {
         record('reset', 'reset');
         return req.socket.destroy();
       }
+      if (fault.kind === 'stallBody') {
+        const entry = record(200, 'stallBody');
+        entry.durationMs = null; // filled in when the socket goes away
+        return stallBody(req, res, options.hangMs, () => { entry.durationMs = elapsed(); });
+      }
+      if (fault.kind === 'hugeBody') {
+        const entry = record(200, 'hugeBody');
+        entry.durationMs = null;
+        const body = { bytes: fault.bytes ?? HUGE_BODY_BYTES, chunked: fault.chunked ?? false, hangMs: options.hangMs };
+        return hugeBody(req, res, body, () => { entry.durationMs = elapsed(); });
+      }
       const result = preFaultResult(fault);
       send(res, result);
       return record(result.status, fault.kind);
@@ -155,7 +161,9 @@ export async function startEmulator(opts = {}) {
   async function handle(req, res) {
     // The base only lets URL parse the request target; nothing is ever sent to it.
     const url = new URL(req.url, 'http://127.0.0.1');
-    if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(req, res, url, state);
+    const isControl = url.pathname.startsWith(CONTROL_PREFIX);
+    state.sockets.use(req, res, isControl ? 'control' : 'tms');
+    if (isControl) return handleControl(req, res, url, state);
     const found = findEndpoint(req.method, url.pathname);
     if (!found) return send(res, errorResult(404, 'not_found', 'no such endpoint'));
     if (found.allow) return send(res, errorResult(405, 'method_not_allowed', `use ${found.allow}`, { allow: found.allow }));
@@ -168,12 +176,7 @@ export async function startEmulator(opts = {}) {
       send(res, errorResult(500, 'server_error', 'emulator internal error'));
     });
   });
-  // Every socket is tracked so that close() can destroy keep-alive and hanging connections
-  // instead of waiting for them.
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
+  server.on('connection', (socket) => state.sockets.add(socket));
 
   await new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -198,72 +201,36 @@ export async function startEmulator(opts = {}) {
     closing ??= new Promise((resolve) => {
       shutdown.abort();
       server.close(() => resolve());
-      for (const socket of sockets) socket.destroy();
+      state.sockets.destroyAll();
     });
     return closing;
   }
 
-  return { url, port, credentials, close, state };
+  const tenantCredentials = options.tenantClients.map((c) => ({
+    clientId: c.clientId, clientSecret: c.clientSecret, tenant: c.tenant, subTenants: [...c.subTenants], gateway: url,
+  }));
+  const env = envFor({ credentials, tenantCredentials });
+
+  // The control plane's main operations in-process, for a user's own tests (same effects and
+  // errors as the /_emulator/ routes; FaultError on a bad fault).
+  const control = {
+    stats: () => statsOf(state),
+    faults: (faults) => {
+      state.faults.add({ faults });
+      return state.faults.list();
+    },
+    clearFaults: () => state.faults.clear(),
+    reset: () => state.reset(),
+    rotateKeys: (opts) => state.keys.rotate(opts),
+    publishKeys: () => state.keys.publish(),
+    sockets: () => state.sockets.view(),
+  };
+
+  return { url, port, credentials, tenantCredentials, env, close, ...control, state };
 }
 
-// --- command line --------------------------------------------------------------------------------
-
-const CLI_OPTIONS = {
-  port: { type: 'string', default: '8787' },
-  tenants: { type: 'string' },
-  'batch-limit': { type: 'string' },
-  'page-size': { type: 'string' },
-  lifetime: { type: 'string' },
-  latency: { type: 'string' },
-  verbose: { type: 'boolean', default: false },
-  help: { type: 'boolean', default: false },
-};
-
-const USAGE = 'usage: node emulator/server.mjs [--port N (default 8787, 0 = any free port)] [--tenants N]\n' +
-  '       [--batch-limit N] [--page-size N] [--lifetime SEC] [--latency MS] [--verbose]\n';
-
-function cliInt(name, value) {
-  if (value === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(value)) throw new Error(`--${name} must be a non-negative integer`);
-  return Number(value);
+// `node emulator/server.mjs` keeps working: the command line lives in cli.mjs. Not awaited:
+// cli.mjs imports this module, which must finish evaluating first.
+if (isEntryModule(import.meta.url)) {
+  import('./cli.mjs').then(({ main }) => main(process.argv.slice(2)));
 }
-
-async function main(argv) {
-  let emu;
-  try {
-    const { values } = parseArgs({ args: argv, options: CLI_OPTIONS, strict: true, allowPositionals: false });
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return;
-    }
-    emu = await startEmulator({
-      port: cliInt('port', values.port),
-      tenants: cliInt('tenants', values.tenants),
-      batchLimit: cliInt('batch-limit', values['batch-limit']),
-      pageSize: cliInt('page-size', values['page-size']),
-      lifetimeSec: cliInt('lifetime', values.lifetime),
-      latencyMs: cliInt('latency', values.latency),
-      quiet: !values.verbose,
-    });
-  } catch (err) {
-    process.stderr.write(`tms-emulator: ${err.message}\n${USAGE}`);
-    process.exit(2);
-  }
-  // Exactly these two lines on stdout; the dev credentials are meant to be printed.
-  process.stdout.write(`TMS emulator listening on ${emu.url}\n`);
-  process.stdout.write(`credentials: ${JSON.stringify(emu.credentials)}\n`);
-
-  const stop = () => emu.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-// Run main() only when this file is the program, not when a test imports it.
-function invokedDirectly() {
-  try {
-    return Boolean(process.argv[1]) && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-if (invokedDirectly()) await main(process.argv.slice(2));

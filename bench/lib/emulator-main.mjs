@@ -7,7 +7,8 @@
 import { startEmulator } from "../../emulator/server.mjs";
 
 const opts = JSON.parse(process.argv[2] ?? "{}");
-const emu = await startEmulator({ port: 0, host: "127.0.0.1", quiet: true, ...opts });
+// singleKey: the vendor SDK reads keys[0] of /token_keys whatever its kid.
+const emu = await startEmulator({ port: 0, host: "127.0.0.1", quiet: true, singleKey: true, ...opts });
 process.stdout.write(JSON.stringify({ url: emu.url, credentials: emu.credentials, tenants: emu.state.tenants }) + "\n");
 const stop = () => emu.close().then(() => process.exit(0));
 process.once("SIGTERM", stop);

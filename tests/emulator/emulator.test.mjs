@@ -285,8 +285,9 @@ describe('GET /token_keys', () => {
     const api = await start(t);
     const r = await api.req('GET', '/token_keys');
     assert.equal(r.status, 200);
-    assert.equal(r.json.keys.length, 1);
-    const key = r.json.keys[0];
+    // several keys, matched by kid: the signing key is the second (jwks.test.mjs has the rest)
+    assert.equal(r.json.keys.length, 3);
+    const key = r.json.keys[1];
     assert.deepEqual(Object.keys(key).sort(), ['alg', 'e', 'kid', 'kty', 'n', 'use', 'value']);
     assert.equal(key.kty, 'RSA');
     assert.equal(key.alg, 'RS256');
@@ -569,7 +570,7 @@ describe('stats and log', () => {
     await api.kpi('tenant001', 'bad');
     await api.req('GET', `${BASE}/nope`); // not an endpoint: not counted
     const stats = await api.stats();
-    assert.deepEqual(stats.requests, { token: 1, batch: 2, userTenants: 1, tokenKeys: 1, kpi: 1 });
+    assert.deepEqual(stats.requests, { token: 1, batch: 2, userTenants: 1, tokenKeys: 1, kpi: 1, piam: 0 });
     assert.equal(stats.log.length, 6);
     assert.deepEqual(stats.log.map((e) => e.status), [200, 500, 200, 200, 200, 401]);
     assert.deepEqual(stats.log.map((e) => e.fault), [null, '500', null, null, null, null]);
@@ -701,7 +702,7 @@ describe('reset', () => {
     assert.equal(r.status, 200);
     assert.deepEqual(r.json.config, { latencyMs: 0, batchLimit: 5, pageSize: 100, lifetimeSec: 900, expiresIn: null });
     const after = await api.stats();
-    assert.deepEqual(after.requests, { token: 0, batch: 0, userTenants: 0, tokenKeys: 0, kpi: 0 });
+    assert.deepEqual(after.requests, { token: 0, batch: 0, userTenants: 0, tokenKeys: 0, kpi: 0, piam: 0 });
     assert.deepEqual(after.log, []);
     assert.deepEqual(after.faults, []);
     const tok = await api.token();

@@ -1,4 +1,6 @@
 // Test helpers: start an emulator in-process on a free port and talk to it over real HTTP.
+import { createPublicKey, verify as rsaVerify } from 'node:crypto';
+
 import { startEmulator } from '../../emulator/server.mjs';
 
 export const BASE = '/api/technicaltokenmanager/v3';
@@ -14,6 +16,20 @@ export const decodeJwt = (jwt) => {
   const [header, claims] = jwt.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString('utf8')));
   return { header, claims };
 };
+
+/**
+ * Checks a JWT the way a careful client does with a JWKS: RS256 only, key found by kid, the
+ * signature verified with the key built from the JWK (n, e). Returns a reason or 'ok'.
+ */
+export function verifyWithJwks(jwt, jwks) {
+  const [h, c, s] = jwt.split('.');
+  const { header } = decodeJwt(jwt);
+  if (header.alg !== 'RS256') return 'alg';
+  const jwk = jwks.keys.find((k) => k.kid === header.kid);
+  if (!jwk) return 'kid';
+  const key = createPublicKey({ key: { kty: jwk.kty, n: jwk.n, e: jwk.e }, format: 'jwk' });
+  return rsaVerify('sha256', Buffer.from(`${h}.${c}`), key, Buffer.from(s ?? '', 'base64url')) ? 'ok' : 'signature';
+}
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -79,6 +95,16 @@ export function client(emu) {
       req('GET', `${BASE}/userTenants${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
     kpi: (tenant, token) =>
       req('GET', `/api/kpi/v1/tenants/${encodeURIComponent(tenant)}/kpis`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
+    /** POST /oauth/token at the root (tenant credentials); `form` is an object or a string. */
+    piam: (form = { grant_type: 'client_credentials' }, { client = emu.tenantCredentials?.[0], auth, contentType } = {}) =>
+      req('POST', '/oauth/token', {
+        headers: {
+          'content-type': contentType ?? 'application/x-www-form-urlencoded',
+          ...(auth === null ? {} : { authorization: auth ?? `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` }),
+        },
+        body: typeof form === 'string' ? form : new URLSearchParams(form).toString(),
+      }),
+    jwks: async () => (await req('GET', '/token_keys')).json,
     control: (method, path, json) => req(method, `/_emulator/${path}`, json === undefined ? {} : { json }),
     faults: (...faults) => api.control('POST', 'faults', { faults }),
     config: (patch) => api.control('POST', 'config', patch),

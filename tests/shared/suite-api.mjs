@@ -94,7 +94,7 @@ async function rejects(promise, code, message = "") {
 
 // --- small helpers ------------------------------------------------------------------------------
 
-const total = (c) => c.token + c.batch + c.userTenants + c.kpi + c.tokenKeys;
+const total = (c) => c.token + c.batch + c.userTenants + c.kpi + c.tokenKeys + (c.piam ?? 0);
 const sleepUntil = async (t) => {
   const d = t - Date.now();
   if (d > 0) await sleep(d);
@@ -237,7 +237,7 @@ export const cases = [
     async fn(ctx) {
       const { m, events } = manager(ctx);
       const a = await m.token(tenant(6));
-      assert.deepEqual(await ctx.emu.counts(), { token: 1, batch: 0, userTenants: 0, tokenKeys: 0, kpi: 0 }, "after the first call");
+      assert.deepEqual(await ctx.emu.counts(), { token: 1, batch: 0, userTenants: 0, tokenKeys: 0, kpi: 0, piam: 0 }, "after the first call");
       const b = await m.token(tenant(6));
       sameToken(b, a, "same token from the cache");
       assert.equal((await ctx.emu.counts()).token, 1, "no request for the second token()");
