@@ -48,6 +48,16 @@ const ROUTES = {
   '/_emulator/stats': {
     GET: (req, url, state) => jsonResult(200, statsOf(state)),
   },
+  // The tenant service credentials (development secrets, printed at start anyway): test
+  // runners in other processes read them here.
+  '/_emulator/tenant-credentials': {
+    GET: (req, url, state) =>
+      jsonResult(200, {
+        tenantCredentials: state.tenantClients.map((c) => ({
+          clientId: c.clientId, clientSecret: c.clientSecret, tenant: c.tenant, subTenants: [...c.subTenants], gateway: state.url,
+        })),
+      }),
+  },
   '/_emulator/sockets': {
     GET: (req, url, state) => jsonResult(200, state.sockets.view()),
   },

@@ -90,6 +90,12 @@ export function emulatorClient(url, credentials) {
     config: (c) => call("POST", "/_emulator/config", c),
     faults: (faults) => call("POST", "/_emulator/faults", { faults }),
     clearFaults: () => call("DELETE", "/_emulator/faults"),
+    /** [{ clientId, clientSecret, tenant, subTenants, gateway }]: tenant service credentials. */
+    tenantCredentials: async () => (await call("GET", "/_emulator/tenant-credentials")).tenantCredentials,
+    /** { open, tms, inFlight }: connections the TMS side holds. */
+    sockets: () => call("GET", "/_emulator/sockets"),
+    rotateKeys: (o = {}) => call("POST", "/_emulator/keys/rotate", o),
+    publishKeys: () => call("POST", "/_emulator/keys/publish"),
   };
 }
 

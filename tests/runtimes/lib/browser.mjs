@@ -15,11 +15,11 @@ const TYPES = {
   ".wasm": "application/wasm",
   ".map": "application/json",
 };
-const PROXIED = /^\/(api\/|_emulator\/|token_keys)/;
+const PROXIED = /^\/(api\/|_emulator\/|token_keys|oauth\/token)/;
 
 /**
  * Serves `mounts` ({ "/prefix/": dir, "/": dir }, longest prefix first) and proxies /api/,
- * /_emulator/ and /token_keys to `server.target` (set it to the emulator URL). { url, close() }.
+ * /_emulator/, /token_keys and /oauth/token (tenant credentials) to `server.target` (set it to the emulator URL). { url, close() }.
  */
 export async function testServer(mounts) {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
