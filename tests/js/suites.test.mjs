@@ -13,7 +13,8 @@ import { emulatorClient, runCases } from "../shared/harness.mjs";
 const SHARED = fileURLToPath(new URL("../shared/", import.meta.url));
 const OWN_RUNNERS = new Set(["suite-api.mjs", "suite-faults.mjs", "suite-secrets.mjs"]);
 const files = readdirSync(SHARED).filter((f) => /^suite-.*\.mjs$/.test(f) && !OWN_RUNNERS.has(f)).sort();
-const lib = await import(new URL("../../pkg/node.js", import.meta.url).href);
+// TMS_EDGE_MODULE: another build of the package (e.g. an older one, to see a case fail before its fix).
+const lib = await import(process.env.TMS_EDGE_MODULE ? pathToFileURL(process.env.TMS_EDGE_MODULE).href : new URL("../../pkg/node.js", import.meta.url).href);
 const RUNTIME = "node";
 
 for (const file of files) {
