@@ -12,4 +12,5 @@ pub mod request;
 pub mod response;
 pub mod retry;
 pub mod secret;
+pub mod shared;
 pub mod wire;

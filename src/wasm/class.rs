@@ -49,7 +49,12 @@ fn build(options: &JsValue) -> Result<TokenManager, TmsError> {
     let config = Config::new(&options_of(options)?)?;
     let fetch = function_option(options, "fetch")?;
     let on_event = function_option(options, "onEvent")?;
-    Ok(TokenManager { inner: Inner::new(config, fetch, on_event) })
+    let store = match get(options, "store") {
+        s if s.is_undefined() || s.is_null() => None,
+        s if get(&s, "get").is_function() && get(&s, "set").is_function() => Some(s),
+        _ => return Err(TmsError::config("store", "must be a TokenStore: an object with get() and set()")),
+    };
+    Ok(TokenManager { inner: Inner::new(config, fetch, on_event, store) })
 }
 
 #[wasm_bindgen]
@@ -200,6 +205,6 @@ impl TokenManager {
     /// `stats() → { hits, misses, upstreamRequests, refreshes, errors, entries }`.
     pub fn stats(&self) -> JsValue {
         let e = self.inner.engine.borrow();
-        stats_to_js(&e.stats, e.entries())
+        stats_to_js(&e.stats, e.entries(), self.inner.store.is_some())
     }
 }

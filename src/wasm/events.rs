@@ -75,8 +75,13 @@ impl Events {
 }
 
 /// `stats()` from the engine's counters.
-pub fn stats_to_js(s: &Stats, entries: usize) -> JsValue {
+pub fn stats_to_js(s: &Stats, entries: usize, store: bool) -> JsValue {
     let o = Object::new();
+    if store {
+        for (k, v) in [("storeHits", s.store_hits), ("storeMisses", s.store_misses), ("storeErrors", s.store_errors)] {
+            set(&o, k, &JsValue::from_f64(v as f64));
+        }
+    }
     for (k, v) in [
         ("hits", s.hits),
         ("misses", s.misses),

@@ -32,6 +32,8 @@ pub struct Inner {
     pub engine: RefCell<Engine<JsValue, Waiter>>,
     pub fetch: Option<Function>,
     pub events: Events,
+    /// The shared tier, when the `store` option is set.
+    pub store: Option<super::store::Store>,
     /// The last tenant argument of a `token()` hit, as given and as a key (see `token`).
     pub last_key: RefCell<(JsValue, String)>,
 }
@@ -45,11 +47,18 @@ pub fn rand() -> f64 {
 }
 
 impl Inner {
-    pub fn new(config: Config, fetch: Option<Function>, on_event: Option<Function>) -> Rc<Inner> {
+    pub fn new(
+        config: Config,
+        fetch: Option<Function>,
+        on_event: Option<Function>,
+        store: Option<JsValue>,
+    ) -> Rc<Inner> {
+        let store = store.map(|s| super::store::Store::new(s, config.client_secret.clone()));
         Rc::new(Inner {
             engine: RefCell::new(Engine::new(config)),
             fetch,
             events: Events::new(on_event),
+            store,
             last_key: RefCell::new((JsValue::NULL, String::new())),
         })
     }

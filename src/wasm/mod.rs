@@ -15,6 +15,7 @@ mod pages;
 mod proxy;
 mod reply;
 mod single;
+mod store;
 mod tasks;
 mod transport;
 mod upstream;

@@ -6,6 +6,7 @@ use super::events::Event;
 use super::inner::{now, rand, Inner, Outcome, Waiter};
 use super::js::Signal;
 use super::reply;
+use super::store::Shared;
 use super::wait::{Raced, Slot};
 use crate::tms::engine::{Begin, Overdue};
 use crate::tms::error::TmsError;
@@ -63,6 +64,10 @@ impl Inner {
     }
 
     async fn lead_one(&self, tenant: &str, flight: FlightId, signal: Option<&Signal>) -> Outcome {
+        let (key, release) = match self.shared_step(tenant, flight, signal).await {
+            Shared::Served(outcome) => return outcome,
+            Shared::Request { key, release } => (key, release),
+        };
         let req = token_request(&self.config(), tenant);
         let flights = [(tenant.to_string(), flight)];
         let grant = match self.send(&req, &flights, signal).await {
@@ -73,10 +78,13 @@ impl Inner {
             Ok(g) => self.verified(g, &flights, signal).await,
             Err(e) => Err(e),
         };
-        match grant {
-            Ok(g) => Ok(self.settle_ok(tenant, flight, &g)),
-            Err(e) => self.settle_err(tenant, flight, e),
-        }
+        let outcome = match &grant {
+            Ok(g) => Ok(self.settle_ok(tenant, flight, g)),
+            Err(e) => self.settle_err(tenant, flight, e.clone()),
+        };
+        // The waiters have their token; the store gets it, and the lease goes back.
+        self.write_and_release(tenant, key, release, grant.as_ref().ok()).await;
+        outcome
     }
 
     /// Caches a grant, ends its flight, and hands the token to the flight's waiters.

@@ -91,6 +91,10 @@ pub struct Stats {
     pub upstream_requests: u64,
     pub refreshes: u64,
     pub errors: u64,
+    /// With a `store`: tokens taken from it, reads that found none usable, failed calls.
+    pub store_hits: u64,
+    pub store_misses: u64,
+    pub store_errors: u64,
 }
 
 /// Refresh back-off of one tenant: failed refreshes in a row, and when the next may start.
@@ -290,6 +294,20 @@ impl<T: Clone + PartialEq, W> Engine<T, W> {
         self.cache.insert(tenant, token.clone(), t);
         self.backoff.remove(tenant);
         (Served { token, expires_at_ms: grant.expires_at_ms }, self.flights.land(tenant, flight))
+    }
+
+    /// A token from the shared tier (`shared::judge` said use it): cached with the timing its
+    /// writer computed, handed to the flight's waiters.
+    pub fn adopt(&mut self, tenant: &str, flight: FlightId, token: T, timing: Timing) -> (Served<T>, Vec<W>) {
+        self.cache.insert(tenant, token.clone(), timing);
+        self.backoff.remove(tenant);
+        self.stats.store_hits += 1;
+        (Served { token, expires_at_ms: timing.expires_at_ms }, self.flights.land(tenant, flight))
+    }
+
+    /// The timing of `tenant`'s cached token (what a writer stores beside it).
+    pub fn timing_of(&self, tenant: &str) -> Option<Timing> {
+        self.cache.entry(tenant).map(|e| e.timing)
     }
 
     /// Flight `flight` failed with `err`. An aborted leader wakes its waiters to look again
