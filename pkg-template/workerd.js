@@ -5,5 +5,7 @@ import { initSync, __tmsErrorClass } from "./tms_edge.js";
 
 initSync({ module: wasm });
 
-export { TokenManager, decodeJwt } from "./tms_edge.js";
+export { decodeJwt } from "./tms_edge.js";
+// The wasm class behind a hit path in JS (see manager.js).
+export { TokenManager } from "./manager.js";
 export const TmsError = __tmsErrorClass();

@@ -105,11 +105,13 @@ pub enum Lookup<'a, T> {
 pub struct Cache<T> {
     entries: FastMap<Entry<T>>,
     max_entries: usize,
+    /// Tenants evicted at the bound since `take_evicted` (the shell unpublishes them).
+    evicted: Vec<String>,
 }
 
 impl<T> Cache<T> {
     pub fn new(max_entries: usize) -> Self {
-        Cache { entries: FastMap::default(), max_entries: max_entries.max(1) }
+        Cache { entries: FastMap::default(), max_entries: max_entries.max(1), evicted: Vec::new() }
     }
 
     pub fn lookup(&self, tenant: &str, now_ms: f64) -> Lookup<'_, T> {
@@ -148,7 +150,14 @@ impl<T> Cache<T> {
     }
 
     fn evict(&mut self, now_ms: f64) {
-        self.entries.retain(|_, e| e.timing.freshness(now_ms) != Freshness::Expired);
+        let evicted = &mut self.evicted;
+        self.entries.retain(|k, e| {
+            let keep = e.timing.freshness(now_ms) != Freshness::Expired;
+            if !keep {
+                evicted.push(k.clone());
+            }
+            keep
+        });
         while self.entries.len() >= self.max_entries {
             let soonest = self
                 .entries
@@ -156,10 +165,18 @@ impl<T> Cache<T> {
                 .min_by(|a, b| a.1.timing.expires_at_ms.total_cmp(&b.1.timing.expires_at_ms))
                 .map(|(k, _)| k.clone());
             match soonest {
-                Some(k) => self.entries.remove(&k),
+                Some(k) => {
+                    self.entries.remove(&k);
+                    self.evicted.push(k);
+                }
                 None => break,
             };
         }
+    }
+
+    /// The tenants evicted since the last call.
+    pub fn take_evicted(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.evicted)
     }
 
     pub fn remove(&mut self, tenant: &str) {
@@ -266,6 +283,7 @@ mod tests {
         c.insert("new1", 3, timing(2.0 * MIN, 40.0 * MIN, 30.0 * MIN, 0.0, 0.0));
         assert_eq!(c.len(), 3);
         assert!(c.entry("expired").is_none());
+        assert_eq!(c.take_evicted(), ["expired"]);
         c.insert("new2", 4, timing(2.0 * MIN, 40.0 * MIN, 30.0 * MIN, 0.0, 0.0));
         assert_eq!(c.len(), 3);
         assert!(c.entry("soon").is_none());

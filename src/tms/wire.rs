@@ -226,6 +226,26 @@ impl de::Error for SchemaError {
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
         SchemaError { unknown: Some((field.to_string(), expected)) }
     }
+
+    // The defaults of these format a message (floats, escaped strings) that nobody reads.
+    fn invalid_type(_: de::Unexpected, _: &dyn de::Expected) -> Self {
+        SchemaError { unknown: None }
+    }
+    fn invalid_value(_: de::Unexpected, _: &dyn de::Expected) -> Self {
+        SchemaError { unknown: None }
+    }
+    fn invalid_length(_: usize, _: &dyn de::Expected) -> Self {
+        SchemaError { unknown: None }
+    }
+    fn unknown_variant(_: &str, _: &'static [&'static str]) -> Self {
+        SchemaError { unknown: None }
+    }
+    fn missing_field(_: &'static str) -> Self {
+        SchemaError { unknown: None }
+    }
+    fn duplicate_field(_: &'static str) -> Self {
+        SchemaError { unknown: None }
+    }
 }
 
 /// A token response: the body of `/oauth/token` (TMS and tenant OAuth alike), and the

@@ -197,9 +197,27 @@ impl TokenManager {
     /// `invalidate(userTenant?)`: drops one cached token, or all.
     pub fn invalidate(&self, user_tenant: JsValue) {
         match loose(&user_tenant) {
-            Loose::Str(t) => self.inner.engine().invalidate(Some(&t)),
-            _ => self.inner.engine().invalidate(None),
+            Loose::Str(t) => {
+                self.inner.engine().invalidate(Some(&t));
+                self.inner.publish(&t);
+            }
+            _ => {
+                self.inner.engine().invalidate(None);
+                self.inner.table.clear();
+            }
         }
+    }
+
+    /// The hit table (see `Inner::table`), for the package's entry code; not public API.
+    #[wasm_bindgen(getter, js_name = __table)]
+    pub fn table(&self) -> js_sys::Map {
+        self.inner.table.clone()
+    }
+
+    /// The tenant of `token()` with no argument, for the package's entry code.
+    #[wasm_bindgen(getter, js_name = __defaultTenant)]
+    pub fn default_tenant(&self) -> String {
+        self.inner.config().user_tenant.clone()
     }
 
     /// `stats() → { hits, misses, upstreamRequests, refreshes, errors, entries }`.

@@ -32,6 +32,10 @@ pub struct Inner {
     pub engine: RefCell<Engine<JsValue, Waiter>>,
     pub fetch: Option<Function>,
     pub events: Events,
+    /// The hit table the package's JS entry reads first: tenant → `{ token, storedAt,
+    /// refreshAt }` of each fresh cached token, so a hit need not enter wasm. Only the
+    /// engine writes it (`publish`), whenever its cache changes.
+    pub table: js_sys::Map,
     /// The shared tier, when the `store` option is set.
     pub store: Option<super::store::Store>,
     /// The last tenant argument of a `token()` hit, as given and as a key (see `token`).
@@ -58,6 +62,7 @@ impl Inner {
             engine: RefCell::new(Engine::new(config)),
             fetch,
             events: Events::new(on_event),
+            table: js_sys::Map::new(),
             store,
             last_key: RefCell::new((JsValue::NULL, String::new())),
         })
@@ -69,6 +74,27 @@ impl Inner {
 
     pub fn config(&self) -> Ref<'_, Config> {
         Ref::map(self.engine.borrow(), |e| &e.config)
+    }
+
+    /// Mirrors the engine's cache entry of `tenant` (and its evictions) into the hit table.
+    pub fn publish(&self, tenant: &str) {
+        let (entry, evicted) = self.engine().published(tenant);
+        for t in evicted {
+            self.table.delete(&JsValue::from_str(&t));
+        }
+        let key = JsValue::from_str(tenant);
+        match entry {
+            Some((token, timing)) => {
+                let o = js_sys::Object::new();
+                super::convert::set(&o, "token", &token);
+                super::convert::set(&o, "storedAt", &timing.stored_at_ms.into());
+                super::convert::set(&o, "refreshAt", &timing.refresh_at_ms.into());
+                self.table.set(&key, &o);
+            }
+            None => {
+                self.table.delete(&key);
+            }
+        }
     }
 
     pub fn emit(&self, e: Event<'_>) {

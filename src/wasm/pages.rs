@@ -26,7 +26,9 @@ impl Inner {
             let bearer = get(&operator.token, "accessToken").as_string().unwrap_or_default();
             match self.page(0, &bearer, signal.as_ref()).await {
                 Ok(first) => break (first, bearer),
-                Err(e) if e.status == Some(401) && self.engine().rejected(&host, &operator.token, retried) => {
+                Err(e) if e.status == Some(401) && !retried => {
+                    self.engine().rejected(&host, &operator.token, retried);
+                    self.publish(&host);
                     retried = true;
                 }
                 Err(e) => return Err(e),

@@ -27,6 +27,7 @@ impl Inner {
             return Ok(resp);
         }
         let retry = self.engine().rejected(&tenant, &token.token, false);
+        self.publish(&tenant);
         if !retry || stream_body {
             return Ok(resp);
         }

@@ -96,6 +96,7 @@ impl Inner {
     ) -> crate::tms::engine::Served<wasm_bindgen::JsValue> {
         let token = token_object(grant, tenant, &self.config().host_tenant);
         let (served, waiters) = self.engine().landed_ok(tenant, flight, token, grant, now(), rand());
+        self.publish(tenant);
         for w in waiters {
             w.tell(Some(Ok(served.clone())));
         }

@@ -181,6 +181,7 @@ impl Inner {
         };
         let token = token_object(&grant, tenant, &self.config().host_tenant);
         let (served, waiters) = self.engine().adopt(tenant, flight, token, timing);
+        self.publish(tenant);
         for w in waiters {
             w.tell(Some(Ok(served.clone())));
         }

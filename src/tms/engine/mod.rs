@@ -305,6 +305,13 @@ impl<T: Clone + PartialEq, W> Engine<T, W> {
         (Served { token, expires_at_ms: timing.expires_at_ms }, self.flights.land(tenant, flight))
     }
 
+    /// What the shell's hit table should hold for `tenant` now (its cached token and timing,
+    /// or nothing), and the tenants evicted meanwhile (to drop from it).
+    pub fn published(&mut self, tenant: &str) -> (Option<(T, Timing)>, Vec<String>) {
+        let entry = self.cache.entry(tenant).map(|e| (e.token.clone(), e.timing));
+        (entry, self.cache.take_evicted())
+    }
+
     /// The timing of `tenant`'s cached token (what a writer stores beside it).
     pub fn timing_of(&self, tenant: &str) -> Option<Timing> {
         self.cache.entry(tenant).map(|e| e.timing)

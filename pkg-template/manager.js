@@ -1,0 +1,94 @@
+// The public TokenManager: the wasm class, behind a cache-hit path that never enters wasm.
+//
+// The engine (in wasm) publishes every fresh cached token into a Map it owns: tenant →
+// { token, storedAt, refreshAt }, updated whenever its cache changes (new token, eviction,
+// invalidate, a 401). A hit is then a Map lookup and two comparisons here, with no string
+// copied into wasm memory. Anything else — past the refresh point, a refresh backing off,
+// options given, a miss — goes to the engine, which decides as always. Hits counted here
+// are added to stats(), and their `hit` events are emitted here, so both stay exact.
+import { TokenManager as Core } from "./tms_edge.js";
+
+const WRAP = Symbol("wrap");
+
+export class TokenManager {
+  #core;
+  #table;
+  #defaultTenant;
+  #onEvent;
+  #hits = 0;
+
+  constructor(options, core, overrides) {
+    this.#core = options === WRAP ? core : new Core(options);
+    const source = options === WRAP ? overrides : options;
+    const onEvent = source !== null && typeof source === "object" ? source.onEvent : undefined;
+    this.#onEvent = typeof onEvent === "function" ? onEvent : undefined;
+    this.#table = this.#core.__table;
+    this.#defaultTenant = this.#core.__defaultTenant;
+  }
+
+  static fromEnv(env, overrides) {
+    return new TokenManager(WRAP, Core.fromEnv(env, overrides), overrides);
+  }
+
+  token(userTenant, options) {
+    if (options === undefined) {
+      const entry = this.#table.get(userTenant === undefined || userTenant === null ? this.#defaultTenant : userTenant);
+      if (entry !== undefined) {
+        const now = Date.now();
+        // The engine's "fresh" rule: stored no later than now (a clock turned back means
+        // expired), and before the refresh point.
+        if (now < entry.refreshAt && now >= entry.storedAt) {
+          this.#hits++;
+          if (this.#onEvent !== undefined) this.#hit(userTenant ?? this.#defaultTenant);
+          // One settled promise per published entry, handed to every hit: awaiting an
+          // already-settled promise is safe across requests (workerd forbids only settling
+          // another request's promise); a new entry gets a new one.
+          return (entry.promise ??= Promise.resolve(entry.token));
+        }
+      }
+    }
+    return this.#core.token(userTenant, options);
+  }
+
+  #hit(userTenant) {
+    try {
+      this.#onEvent({ type: "hit", userTenant });
+    } catch {
+      // A throwing listener must not break token delivery (as in the engine).
+    }
+  }
+
+  tokens(userTenants, options) {
+    return this.#core.tokens(userTenants, options);
+  }
+
+  userTenants(options) {
+    return this.#core.userTenants(options);
+  }
+
+  allTokens(options) {
+    return this.#core.allTokens(options);
+  }
+
+  fetch(userTenant, input, init) {
+    return this.#core.fetch(userTenant, input, init);
+  }
+
+  verify(jwt, options) {
+    return this.#core.verify(jwt, options);
+  }
+
+  invalidate(userTenant) {
+    this.#core.invalidate(userTenant);
+  }
+
+  stats() {
+    const s = this.#core.stats();
+    s.hits += this.#hits;
+    return s;
+  }
+
+  free() {
+    this.#core.free();
+  }
+}
