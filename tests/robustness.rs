@@ -14,7 +14,7 @@ use tms_edge::tms::engine::{Begin, Engine, Overdue};
 use tms_edge::tms::error::{ErrorCode, TmsError};
 use tms_edge::tms::jwt::{self, Policy, Rules};
 use tms_edge::tms::request::Endpoint;
-use tms_edge::tms::response::{self, Grant};
+use tms_edge::tms::response::{self, Grant, Parsers};
 use tms_edge::tms::retry::retry_after;
 use tms_edge::tms::secret::Secret;
 use tms_edge::tms::wire::{BatchEntry, ErrorBody, Loose, Options, PageBody, TokenBody};
@@ -172,14 +172,28 @@ fn response_parsers_never_panic() {
     let policy = Policy { issuer: &Issuer::AnyUrl, clock_tolerance_ms: 300_000.0, check_ten: true };
     run("responses", &seeds, |s| {
         if let Ok(body) = serde_json::from_str::<TokenBody>(s) {
-            let _ = response::grant(Endpoint::Token, &body, &policy.rules("t1"), &parse_jwt, T0, T0);
+            let _ = response::grant(
+                Endpoint::Token,
+                &body,
+                &policy.rules("t1"),
+                Parsers { jwt: &parse_jwt, number: &|s: &str| s.parse().ok() },
+                T0,
+                T0,
+            );
         }
         if let Ok(v) = serde_json::from_str::<serde_json::Value>(s) {
             let entries: Option<Vec<Option<BatchEntry>>> = v
                 .get("oauthTokens")
                 .and_then(|e| e.as_array())
                 .map(|l| l.iter().map(|e| serde_json::from_value(e.clone()).ok()).collect());
-            let _ = response::batch(entries.as_deref(), &requested, &policy, &parse_jwt, T0, T0);
+            let _ = response::batch(
+                entries.as_deref(),
+                &requested,
+                &policy,
+                Parsers { jwt: &parse_jwt, number: &|s: &str| s.parse().ok() },
+                T0,
+                T0,
+            );
         }
         if let Ok(p) = serde_json::from_str::<PageBody>(s) {
             let _ = response::page(&p);

@@ -5,7 +5,7 @@ use libfuzzer_sys::fuzz_target;
 use tms_edge::tms::config::Issuer;
 use tms_edge::tms::jwt::{self, Policy};
 use tms_edge::tms::request::Endpoint;
-use tms_edge::tms::response;
+use tms_edge::tms::response::{self, Parsers};
 use tms_edge::tms::wire::{BatchEntry, ErrorBody, PageBody, TokenBody};
 
 const T0: f64 = 1_700_000_000_000.0;
@@ -21,14 +21,14 @@ fuzz_target!(|data: &str| {
     let requested = ["t1".to_string(), "t2".to_string()];
     let policy = Policy { issuer: &Issuer::AnyUrl, clock_tolerance_ms: 300_000.0, check_ten: true };
     if let Ok(body) = serde_json::from_str::<TokenBody>(data) {
-        let _ = response::grant(Endpoint::Token, &body, &policy.rules("t1"), &parse, T0, T0);
+        let _ = response::grant(Endpoint::Token, &body, &policy.rules("t1"), Parsers { jwt: &parse, number: &|s: &str| s.parse().ok() }, T0, T0);
     }
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(data) {
         let entries: Option<Vec<Option<BatchEntry>>> = v
             .get("oauthTokens")
             .and_then(|e| e.as_array())
             .map(|l| l.iter().map(|e| serde_json::from_value(e.clone()).ok()).collect());
-        let _ = response::batch(entries.as_deref(), &requested, &policy, &parse, T0, T0);
+        let _ = response::batch(entries.as_deref(), &requested, &policy, Parsers { jwt: &parse, number: &|s: &str| s.parse().ok() }, T0, T0);
     }
     if let Ok(p) = serde_json::from_str::<PageBody>(data) {
         let _ = response::page(&p);

@@ -17,6 +17,17 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// by the JS engine; native tests: serde_json).
 pub type JwtParser<'a> = &'a dyn Fn(&str) -> Result<(Header, Claims)>;
 
+/// Reads a numeric string (`expires_in` sent as text). The shell passes the JS engine's
+/// `Number()`; std's `f64::from_str` would put 25 KB of tables and code into the `.wasm`.
+pub type NumberParser<'a> = &'a dyn Fn(&str) -> Option<f64>;
+
+/// What the rules need parsed that the core does not parse itself.
+#[derive(Clone, Copy)]
+pub struct Parsers<'a> {
+    pub jwt: JwtParser<'a>,
+    pub number: NumberParser<'a>,
+}
+
 /// An issued token with its validity worked out.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Grant {
@@ -43,11 +54,11 @@ pub fn too_large(endpoint: Endpoint) -> TmsError {
 }
 
 /// `expires_in` as a number or a numeric string, in seconds.
-fn expires_in(value: &Loose) -> core::result::Result<Option<f64>, &'static str> {
+fn expires_in(value: &Loose, number: NumberParser) -> core::result::Result<Option<f64>, &'static str> {
     let n = match value {
         v if v.is_absent() => return Ok(None),
         Loose::Num(n) => *n,
-        Loose::Str(s) => s.trim().parse::<f64>().map_err(|_| "`expires_in` is not a number")?,
+        Loose::Str(s) if !s.trim().is_empty() => number(s.trim()).ok_or("`expires_in` is not a number")?,
         _ => return Err("`expires_in` is not a number"),
     };
     if !n.is_finite() {
@@ -62,7 +73,7 @@ pub fn grant(
     endpoint: Endpoint,
     v: &TokenBody,
     rules: &Rules,
-    parse: JwtParser,
+    parse: Parsers,
     sent_at_ms: f64,
     now_ms: f64,
 ) -> Result<Grant> {
@@ -76,8 +87,8 @@ pub fn grant(
         Loose::Str(t) if t.eq_ignore_ascii_case("bearer") => {}
         _ => return Err(bad("`token_type` is not bearer")),
     }
-    let expires_in_s = expires_in(&v.expires_in).map_err(bad)?;
-    let (header, claims) = parse(token)?;
+    let expires_in_s = expires_in(&v.expires_in, parse.number).map_err(bad)?;
+    let (header, claims) = (parse.jwt)(token)?;
     let checked = jwt::check(&header, &claims, rules, now_ms)?;
 
     // The lifetime is the shortest of what the response says, what the JWT says relative to
@@ -117,7 +128,7 @@ pub fn batch(
     entries: Option<&[Option<BatchEntry>]>,
     requested: &[String],
     policy: &Policy,
-    parse: JwtParser,
+    parse: Parsers,
     sent_at_ms: f64,
     now_ms: f64,
 ) -> Result<Vec<Result<Grant>>> {
@@ -230,13 +241,15 @@ pub(crate) mod tests {
     const T0: f64 = 1_700_000_000_000.0; // sent at, ms
     const IAT: f64 = 1_700_000_000.0;
 
+    pub const PARSERS: Parsers = Parsers { jwt: &parse, number: &|s: &str| s.parse().ok() };
+
     pub fn rules(tenant: &str) -> Rules<'_> {
         Rules { issuer: &Issuer::AnyUrl, clock_tolerance_ms: 300_000.0, tenant: Some(tenant) }
     }
 
     pub fn token(body: &str, tenant: &str, sent: f64, now: f64) -> Result<Grant> {
         let v: TokenBody = serde_json::from_str(body).map_err(|_| not_json(Endpoint::Token))?;
-        grant(Endpoint::Token, &v, &rules(tenant), &parse, sent, now)
+        grant(Endpoint::Token, &v, &rules(tenant), PARSERS, sent, now)
     }
 
     pub fn batch_of(body: &str, req: &[String], sent: f64, now: f64) -> Result<Vec<Result<Grant>>> {
@@ -246,7 +259,7 @@ pub(crate) mod tests {
             .and_then(|e| e.as_array())
             .map(|list| list.iter().map(|e| serde_json::from_value(e.clone()).ok()).collect());
         let policy = Policy { issuer: &Issuer::AnyUrl, clock_tolerance_ms: 300_000.0, check_ten: true };
-        batch(entries.as_deref(), req, &policy, &parse, sent, now)
+        batch(entries.as_deref(), req, &policy, PARSERS, sent, now)
     }
 
     #[test]

@@ -7,11 +7,18 @@ use crate::tms::config::Config;
 use crate::tms::error::{Result, TmsError};
 use crate::tms::jwt::{self, Policy};
 use crate::tms::request::Endpoint;
-use crate::tms::response::{self, about, bad_response, not_json, too_large, Grant, Page};
+use crate::tms::response::{self, about, bad_response, not_json, too_large, Grant, Page, Parsers};
 use crate::tms::retry::retry_after;
 use crate::tms::wire::{BatchEntry, Claims, ErrorBody, Header, PageBody, TokenBody};
 use js_sys::{Array, JSON};
 use wasm_bindgen::prelude::*;
+
+/// The JS engine's `Number()` for numeric strings (`NaN` is no number).
+fn number(s: &str) -> Option<f64> {
+    s.parse::<js_sys::Number>().ok().map(|n| n.value_of()).filter(|n| n.is_finite())
+}
+
+const PARSERS: Parsers = Parsers { jwt: &jwt_parts, number: &number };
 
 /// A JWT's header and claims (base64 in the core, JSON by the JS engine).
 pub fn jwt_parts(token: &str) -> Result<(Header, Claims)> {
@@ -30,14 +37,7 @@ fn json(reply: &Reply, endpoint: Endpoint) -> Result<JsValue> {
 pub fn token(config: &Config, endpoint: Endpoint, reply: &Reply, tenant: &str) -> Result<Grant> {
     let v = json(reply, endpoint)?;
     let body: TokenBody = from_js(&v).ok_or_else(|| bad_response(endpoint, "token is not an object"))?;
-    response::grant(
-        endpoint,
-        &body,
-        &Policy::of(config).rules(tenant),
-        &jwt_parts,
-        reply.sent_at_ms,
-        js_sys::Date::now(),
-    )
+    response::grant(endpoint, &body, &Policy::of(config).rules(tenant), PARSERS, reply.sent_at_ms, js_sys::Date::now())
 }
 
 /// An `/oauthTokens` reply: entries taken one by one, so one malformed entry fails only
@@ -47,7 +47,7 @@ pub fn batch(config: &Config, reply: &Reply, tenants: &[String]) -> Result<Vec<R
     let list = super::convert::get(&v, "oauthTokens");
     let entries: Option<Vec<Option<BatchEntry>>> =
         Array::is_array(&list).then(|| Array::from(&list).iter().map(|e| from_js(&e)).collect());
-    response::batch(entries.as_deref(), tenants, &Policy::of(config), &jwt_parts, reply.sent_at_ms, js_sys::Date::now())
+    response::batch(entries.as_deref(), tenants, &Policy::of(config), PARSERS, reply.sent_at_ms, js_sys::Date::now())
 }
 
 /// A `/userTenants` page.

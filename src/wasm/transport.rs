@@ -140,7 +140,11 @@ pub async fn attempt(
     let headers = resp.headers().ok();
     let header = |name: &str| headers.as_ref().and_then(|h| h.get(name).ok().flatten());
     let retry_after = header("retry-after");
-    if header("content-length").and_then(|n| n.trim().parse::<f64>().ok()).is_some_and(|n| n > MAX_BODY_BYTES as f64) {
+    if header("content-length")
+        .and_then(|n| n.parse::<js_sys::Number>().ok())
+        .map(|n| n.value_of())
+        .is_some_and(|n| n > MAX_BODY_BYTES as f64)
+    {
         return Ok(Reply { status, body: None, retry_after, sent_at_ms });
     }
     // The body is read under the same deadline: a server can stall after the headers.
