@@ -14,6 +14,9 @@
 // Options: --calls N  --tenants N  --seconds S  --timeout MS (per request, default 500)
 //          --retries N (default 2)  --lifetime S (token lifetime, default seconds/3, 4..60)
 //          --seed N  --json (print the summary as JSON too)  --quiet
+//          --verify (check every token's signature)  --store (a shared in-memory TokenStore
+//          that fails now and then)  --isolates N (managers sharing it, default 1; each call
+//          picks one at random)
 // The package comes from pkg/node.js, or the file named by TMS_EDGE_MODULE.
 import { spawn } from "node:child_process";
 import { realpathSync } from "node:fs";
@@ -157,6 +160,48 @@ function randomFault(r, tenants) {
   return fault;
 }
 
+/**
+ * A TokenStore over a Map with a lease, shared by the soak's managers, that misbehaves now and
+ * then: 2% of calls throw, 1% take 300 ms (over the managers' storeTimeout), 1% of reads
+ * return garbage. The engine must serve every call regardless.
+ */
+function flakyStore(rand) {
+  const values = new Map();
+  const leases = new Map();
+  const counts = { calls: 0, failures: 0 };
+  const misbehave = async () => {
+    counts.calls++;
+    const r = rand();
+    if (r < 0.02) {
+      counts.failures++;
+      throw new Error("store down");
+    }
+    if (r < 0.03) await sleep(300);
+    return r < 0.04;
+  };
+  return {
+    counts,
+    size: () => values.size,
+    async get(key) {
+      if (await misbehave()) return "v1.garbage";
+      const e = values.get(key);
+      return e && e.until > Date.now() ? e.value : null;
+    },
+    async set(key, value, ttlMs) {
+      await misbehave();
+      values.set(key, { value, until: Date.now() + ttlMs });
+      for (const [k, e] of values) if (e.until <= Date.now()) values.delete(k);
+    },
+    async lease(key, ttlMs) {
+      await misbehave();
+      const until = leases.get(key);
+      if (until && until > Date.now()) return null;
+      leases.set(key, Date.now() + ttlMs);
+      return async () => leases.delete(key);
+    },
+  };
+}
+
 // --- the soak ------------------------------------------------------------------------------------
 
 export async function runSoak(opts = {}) {
@@ -194,16 +239,24 @@ export async function runSoak(opts = {}) {
   const tenantIds = Array.from({ length: o.tenants }, (_, i) => `tenant${String(i + 1).padStart(Math.max(3, String(o.tenants).length), "0")}`);
 
   const eventCounts = {};
-  const tm = new TokenManager({
-    ...emu.credentials,
-    gateway: emu.url,
-    timeout: o.timeout,
-    retries: o.retries,
-    refreshBeforeExpiry: Math.max(1, Math.floor(o.lifetime / 3)),
-    onEvent: (e) => {
-      eventCounts[e.type] = (eventCounts[e.type] ?? 0) + 1;
-    },
-  });
+  const store = o.store ? flakyStore(rand) : undefined;
+  const managers = Array.from({ length: Math.max(1, o.isolates ?? 1) }, () =>
+    new TokenManager({
+      ...emu.credentials,
+      gateway: emu.url,
+      timeout: o.timeout,
+      retries: o.retries,
+      refreshBeforeExpiry: Math.max(1, Math.floor(o.lifetime / 3)),
+      verify: Boolean(o.verify),
+      ...(store ? { store, storeTimeout: 200 } : {}),
+      onEvent: (e) => {
+        eventCounts[e.type] = (eventCounts[e.type] ?? 0) + 1;
+      },
+    }),
+  );
+  // Each call goes to one of the managers (isolates sharing the store), at random.
+  const isolate = () => managers[Math.floor(rand() * managers.length)];
+  const tm = managers[0];
 
   // Longest a call may take: every attempt timing out (with the largest injected latency),
   // every wait at its longest (Retry-After 1 s or backoff), twice (a follower that finds its
@@ -300,14 +353,14 @@ export async function runSoak(opts = {}) {
         opts.signal = ac.signal;
       }
       r.tokenCalls++;
-      promise = tm.token(tenant, opts);
+      promise = isolate().token(tenant, opts);
       check = (token) => checkToken(token, tenant, `token(${tenant})`);
     } else {
       const n = 2 + Math.floor(rand() * 6);
       const list = [...new Set(Array.from({ length: n }, () => pick(rand, tenantIds)))];
       r.batchCalls++;
       entry.kind = "tokens";
-      promise = tm.tokens(list);
+      promise = isolate().tokens(list);
       check = (result) => {
         const keys = new Set([...result.tokens.keys(), ...result.errors.keys()]);
         if (keys.size !== list.length || !list.every((t) => keys.has(t)) || [...result.tokens.keys()].some((t) => result.errors.has(t))) {
@@ -364,7 +417,7 @@ export async function runSoak(opts = {}) {
       heapUsed: m.heapUsed,
       rss: m.rss,
       wasm: wasmMemory ? wasmMemory.buffer.byteLength : null,
-      entries: tm.stats().entries,
+      entries: managers.reduce((n, m) => n + m.stats().entries, 0),
       inflight: inflight.size,
       eldMaxMs,
       cpuPct,
@@ -492,7 +545,7 @@ export async function runSoak(opts = {}) {
   const settle = [...r.settleMs].sort((a, b) => a - b);
   const summary = {
     seed: o.seed,
-    options: { calls: o.calls, tenants: o.tenants, seconds: o.seconds, timeout: o.timeout, retries: o.retries, lifetime: o.lifetime },
+    options: { calls: o.calls, tenants: o.tenants, seconds: o.seconds, timeout: o.timeout, retries: o.retries, lifetime: o.lifetime, verify: Boolean(o.verify), store: Boolean(o.store), isolates: managers.length },
     durationSeconds: Math.round(soakSeconds * 10) / 10,
     calls: r.calls,
     tokenCalls: r.tokenCalls,
@@ -514,7 +567,11 @@ export async function runSoak(opts = {}) {
     settleMs: { p50: Math.round(settle[Math.floor(settle.length * 0.5)] ?? 0), p99: Math.round(settle[Math.floor(settle.length * 0.99)] ?? 0), max: Math.round(r.maxSettleMs) },
     faultsInjected: r.faultsInjected,
     faultsApplied: applied,
-    upstream: { client: tm.stats().upstreamRequests, emulator: emuStats.requests },
+    upstream: { client: managers.reduce((n, m) => n + m.stats().upstreamRequests, 0), emulator: emuStats.requests },
+    isolates: managers.length,
+    verify: Boolean(o.verify),
+    store: store ? { ...store.counts, entries: store.size() } : null,
+    tokenRequestsPerTenant: Math.round(((emuStats.requests.token + emuStats.requests.batch) / o.tenants) * 100) / 100,
     clientStats: tm.stats(),
     events: eventCounts,
     sweep: { tenants: tenantIds.length, tokens: sweep.tokens.size, errors: sweepErrors, codes: sweepCodes, ms: Math.round(sweepMs) },
@@ -562,6 +619,7 @@ export function formatSummary(s) {
       ` gc=${m.gcForced ? "forced" : "no"}`,
     `  hangs by kind ${JSON.stringify(s.hangsByKind)}, event-loop delay p99=${s.eventLoopDelayMs.p99}ms max=${s.eventLoopDelayMs.max}ms, load average ${s.machine.loadavg1Before}→${s.machine.loadavg1After} on ${s.machine.cpus} CPUs\n` +
       `  faults registered=${s.faultsInjected} applied=${JSON.stringify(s.faultsApplied)} events=${JSON.stringify(s.events)} stats=${JSON.stringify(s.clientStats)}`,
+    `  isolates=${s.isolates} verify=${s.verify} store=${s.store ? JSON.stringify(s.store) : "none"}: token requests per tenant ${s.tokenRequestsPerTenant}\n` +
     `  recovery sweep: ${s.sweep.tokens}/${s.sweep.tenants} tokens, ${s.sweep.errors} errors ${JSON.stringify(s.sweep.codes)} in ${s.sweep.ms} ms`,
     `  samples (t s: heap/rss/wasm MB, cache entries, in flight, max event-loop delay ms, client CPU %): ` +
       s.samples.map((x) => `${x.t}:${x.heapMB}/${x.rssMB}/${x.wasmMB ?? "-"},${x.entries},${x.inflight},${x.eldMaxMs},${x.cpuPct}%`).join(" "),
@@ -592,6 +650,9 @@ if (invokedDirectly()) {
       seed: { type: "string" },
       json: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
+      verify: { type: "boolean", default: false },
+      store: { type: "boolean", default: false },
+      isolates: { type: "string", default: "1" },
     },
     strict: true,
   });
@@ -612,6 +673,9 @@ if (invokedDirectly()) {
     lifetime: values.lifetime === undefined ? undefined : int("lifetime", values.lifetime, 2, 86_400),
     seed: values.seed === undefined ? undefined : int("seed", values.seed, 0, 2 ** 31),
     quiet: values.quiet,
+    verify: values.verify,
+    store: values.store,
+    isolates: int("isolates", values.isolates, 1, 1000),
   });
   if (values.json) console.log(JSON.stringify(summary));
   process.exit(summary.ok ? 0 : 1);
