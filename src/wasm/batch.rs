@@ -6,6 +6,7 @@ use super::convert::{error_to_js, set};
 use super::inner::{now, Inner, Outcome};
 use super::js::Signal;
 use super::reply;
+use super::store::Shared;
 use super::tasks::{bounded, BoxFuture};
 use crate::tms::cache::FastSet;
 use crate::tms::engine::Begin;
@@ -20,10 +21,23 @@ use wasm_bindgen::prelude::*;
 
 /// Batches in flight at once for one call.
 pub const PARALLEL_REQUESTS: usize = 4;
+/// Store reads (and leases) in flight at once for one call.
+const STORE_PARALLEL: usize = 16;
 /// Passes over tenants whose token expired while the call went on.
 const ROUNDS: usize = 3;
 
 type Results = Rc<RefCell<Vec<Option<Outcome>>>>;
+
+/// A tenant this call leads: its place in the results, its flight, and (with a store) the
+/// store key to write its token under and the lease to give back.
+#[derive(Clone)]
+struct Lead {
+    i: usize,
+    tenant: String,
+    flight: FlightId,
+    key: Option<String>,
+    release: Option<JsValue>,
+}
 type Reporter = Rc<dyn Fn(usize)>;
 
 fn put(results: &Results, i: usize, r: Outcome) {
@@ -98,7 +112,7 @@ impl Inner {
         report: Reporter,
     ) {
         let t = now();
-        let mut lead: Vec<(usize, String, FlightId)> = Vec::new();
+        let mut lead: Vec<Lead> = Vec::new();
         let mut follow: Vec<(usize, String)> = Vec::new();
         let mut hits = 0;
         for &i in indices {
@@ -112,7 +126,7 @@ impl Inner {
                 }
                 Begin::Lead { flight, refresh } => {
                     self.start_event(tenant, refresh);
-                    lead.push((i, tenant.clone(), flight));
+                    lead.push(Lead { i, tenant: tenant.clone(), flight, key: None, release: None });
                 }
                 Begin::Follow { .. } => follow.push((i, tenant.clone())),
             }
@@ -120,6 +134,7 @@ impl Inner {
         if hits > 0 {
             report(hits);
         }
+        let lead = self.clone().from_store(lead, results, &report, signal.clone()).await;
         let mut tasks: Vec<BoxFuture<'static, ()>> = Vec::new();
         for chunk in batch_chunks(&self.config(), &lead) {
             let (me, results, report, signal) = (self.clone(), results.clone(), report.clone(), signal.clone());
@@ -143,16 +158,49 @@ impl Inner {
         bounded(tasks, PARALLEL_REQUESTS).await;
     }
 
+    /// With a store, the shared tier first (the single-tenant protocol, tenant by tenant, in
+    /// parallel): tenants served from it are done; the others come back to be batched, each
+    /// with its store key and lease.
+    async fn from_store(
+        self: Rc<Self>,
+        lead: Vec<Lead>,
+        results: &Results,
+        report: &Reporter,
+        signal: Option<Signal>,
+    ) -> Vec<Lead> {
+        if self.store.is_none() || lead.is_empty() {
+            return lead;
+        }
+        let rest: Rc<RefCell<Vec<Lead>>> = Rc::new(RefCell::new(Vec::new()));
+        let tasks: Vec<BoxFuture<'static, ()>> = lead
+            .into_iter()
+            .map(|l| {
+                let (me, results, report, signal, rest) =
+                    (self.clone(), results.clone(), report.clone(), signal.clone(), rest.clone());
+                let task: BoxFuture<'static, ()> = Box::pin(async move {
+                    match me.shared_step(&l.tenant, l.flight, signal.as_ref()).await {
+                        Shared::Served(outcome) => {
+                            put(&results, l.i, outcome);
+                            report(1);
+                        }
+                        Shared::Request { key, release } => rest.borrow_mut().push(Lead { key, release, ..l }),
+                    }
+                });
+                task
+            })
+            .collect();
+        bounded(tasks, STORE_PARALLEL).await;
+        let mut rest = std::mem::take(&mut *rest.borrow_mut());
+        rest.sort_by_key(|l| l.i);
+        rest
+    }
+
     /// Leads one `/oauthTokens` request for `chunk`; a batch refused as a whole is split in
     /// two and each half led again.
-    fn lead_batch<'a>(
-        &'a self,
-        chunk: &'a [(usize, String, FlightId)],
-        signal: Option<&'a Signal>,
-    ) -> BoxFuture<'a, Vec<(usize, Outcome)>> {
+    fn lead_batch<'a>(&'a self, chunk: &'a [Lead], signal: Option<&'a Signal>) -> BoxFuture<'a, Vec<(usize, Outcome)>> {
         Box::pin(async move {
-            let tenants: Vec<String> = chunk.iter().map(|(_, t, _)| t.clone()).collect();
-            let flights: Vec<(String, FlightId)> = chunk.iter().map(|(_, t, id)| (t.clone(), *id)).collect();
+            let tenants: Vec<String> = chunk.iter().map(|l| l.tenant.clone()).collect();
+            let flights: Vec<(String, FlightId)> = chunk.iter().map(|l| (l.tenant.clone(), l.flight)).collect();
             let req = batch_request(&self.config(), &tenants);
             let parsed = match self.send(&req, &flights, signal).await {
                 Ok(r) => reply::batch(&self.config(), &r, &tenants),
@@ -168,7 +216,8 @@ impl Inner {
             }
             let missing = || TmsError::new(ErrorCode::InvalidResponse, "batch result missing");
             let mut out = Vec::with_capacity(chunk.len());
-            for (k, (i, tenant, id)) in chunk.iter().enumerate() {
+            for (k, l) in chunk.iter().enumerate() {
+                let (i, tenant, id) = (&l.i, &l.tenant, &l.flight);
                 let grant = match &parsed {
                     Ok(list) => list.get(k).cloned().unwrap_or_else(|| Err(missing())),
                     Err(e) => Err(e.clone()),
@@ -177,10 +226,11 @@ impl Inner {
                     Ok(g) => self.verified(g, &flights, signal).await,
                     Err(e) => Err(e),
                 };
-                let r = match grant {
-                    Ok(g) => Ok(self.settle_ok(tenant, *id, &g)),
-                    Err(e) => self.settle_err(tenant, *id, e),
+                let r = match &grant {
+                    Ok(g) => Ok(self.settle_ok(tenant, *id, g)),
+                    Err(e) => self.settle_err(tenant, *id, e.clone()),
                 };
+                self.write_and_release(tenant, l.key.clone(), l.release.clone(), grant.as_ref().ok()).await;
                 out.push((*i, r));
             }
             out

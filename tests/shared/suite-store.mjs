@@ -70,6 +70,27 @@ export const cases = [
       assert.equal((await ctx.emu.counts()).token, tenants.length, "still no new request");
     },
   },
+  {
+    name: "tokens() and allTokens() share through the store too: a second isolate's batch is served from it",
+    async fn(ctx) {
+      const store = memoryStore();
+      const list = Array.from({ length: 10 }, (_, i) => tenant(i + 1));
+      const a = new ctx.lib.TokenManager(ctx.options({ store }));
+      const ra = await a.tokens(list);
+      assert.equal(ra.tokens.size, 10, `a: ${[...ra.errors.values()].map((e) => e.message)}`);
+      const before = await ctx.emu.counts();
+      const b = new ctx.lib.TokenManager(ctx.options({ store }));
+      const rb = await b.tokens(list);
+      assert.equal(rb.tokens.size, 10, "b");
+      for (const t of list) assert.equal(rb.tokens.get(t).accessToken, ra.tokens.get(t).accessToken, `the same token of ${t}`);
+      const after = await ctx.emu.counts();
+      assert.equal(after.batch, before.batch, "b sent no batch");
+      assert.equal(b.stats().storeHits, 10, "all from the store");
+      const all = await new ctx.lib.TokenManager(ctx.options({ store })).allTokens();
+      assert.equal(all.tokens.size, 20, "allTokens");
+      assert.equal((await ctx.emu.counts()).batch, after.batch + 2, "only the 10 tenants not yet stored were requested");
+    },
+  },
   ...["down", "slow", "garbage"].map((fault) => ({
     name: `a store that is ${fault} never fails a call: TMS_STORE events, tokens from the TMS`,
     async fn(ctx) {
