@@ -24,7 +24,10 @@ if redis.call("SET", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then return 1 else r
 const RELEASE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`;
 // Upstash's client JSON-parses every reply by default ("true" → true, '{"a":1}' → object), so a
 // value would not always come back as the string that was stored. Reading through a script that
-// returns the value JSON-encoded makes that parse give back exactly the stored string.
+// returns the value JSON-encoded makes that parse give back exactly the stored string. A side
+// effect: EVAL is not a read-only command (EVAL_RO is), so an Upstash global database runs it
+// in the primary region rather than a nearer read replica; reads then see the latest write,
+// which the lease's followers rely on, at the cost of the distance to the primary.
 const GET_AS_JSON = `local v = redis.call("GET", KEYS[1]) if v then return cjson.encode(v) else return false end`;
 
 const FLAVOURS = ["node-redis", "ioredis", "upstash"];

@@ -1,5 +1,5 @@
 // tms-edge/deno-kv in Deno (the npm `deno` binary) on a real Deno KV (SQLite in a temp dir):
-// the shared TokenStore cases (lib/conformance.mjs) and Deno-specific expiry checks, run by
+// the shared TokenStore cases (lib/conformance.mjs) Deno-specific expiry checks and the codec cases, run by
 // runners/deno-kv-cases.mjs with read/write access to that dir only.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sealedInNode } from "./lib/node-sealed.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DENO = join(HERE, "../../node_modules/.bin/deno");
@@ -15,10 +16,11 @@ let dir, results, failure;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "tms-denokv-"));
+  const sealed = JSON.stringify(await sealedInNode());
   const r = await new Promise((resolve) =>
     execFile(
       DENO,
-      ["run", "--unstable-kv", `--allow-read=${dir}`, `--allow-write=${dir}`, join(HERE, "runners/deno-kv-cases.mjs"), dir],
+      ["run", "--unstable-kv", `--allow-read=${dir}`, `--allow-write=${dir}`, join(HERE, "runners/deno-kv-cases.mjs"), dir, sealed],
       { env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1" }, timeout: 90_000, maxBuffer: 16 << 20 },
       (error, stdout, stderr) => resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr }),
     ),

@@ -60,7 +60,13 @@ const upstash = (url, opts = {}) => new UpstashRedis({ url, token: TOKEN, enable
 const FLAVOURS = {
   "node-redis": async () => [await nodeRedis(server.url), await nodeRedis(server.url)],
   ioredis: async () => [await ioredis(server.port), await ioredis(server.port)],
-  upstash: async () => [upstash(standin.url), upstash(standin.url, { enableAutoPipelining: false, automaticDeserialization: false })],
+  // Three configurations: the defaults (auto-pipelining, JSON parsing, base64 replies), no
+  // pipelining with raw replies, and plain-JSON replies.
+  upstash: async () => [
+    upstash(standin.url),
+    upstash(standin.url, { enableAutoPipelining: false, automaticDeserialization: false }),
+    upstash(standin.url, { responseEncoding: false }),
+  ],
 };
 
 /** Clients whose server is gone, configured to fail at once rather than queue (see redis.js). */
@@ -134,6 +140,7 @@ describe("redisStore details", () => {
 
   test("the Upstash stand-in saw the client's real requests (base64 replies, pipelines)", () => {
     assert.ok(standin.requests.some((r) => r.path === "/pipeline" && r.encoding === "base64"), "no auto-pipelined request");
+    assert.ok(standin.requests.some((r) => r.encoding === ""), "no request without base64");
     assert.ok(standin.requests.some((r) => r.path === "" && Array.isArray(r.body) && r.body[0] === "eval"), "no single eval request");
   });
 

@@ -1,11 +1,14 @@
 // Runs in Deno (--unstable-kv): the TokenStore cases on tms-edge/deno-kv over a real Deno KV
-// (SQLite file in the directory given as the first argument), plus its own expiry checks.
+// (SQLite file in the directory given as the first argument), plus its own expiry checks and the
+// codec cases (store-codec.js in Deno).
 // Prints one line "RESULT <json>" with [{ name, ok, message }].
 import { denoKvStore } from "../../../pkg-template/stores/deno-kv.js";
 import { createCodec } from "../../../src/js/store-codec.js";
 import { runCases, storeCases } from "../lib/conformance.mjs";
+import { codecCases } from "../lib/codec-cases.mjs";
 
 const dir = Deno.args[0];
+const sealedInNode = JSON.parse(Deno.args[1]);
 const kv = await Deno.openKv(`${dir}/kv.sqlite3`);
 // Two stores on one handle are two isolates' views (each keeps its own last-seen versionstamps).
 // Not two handles on the file: local SQLite then fails concurrent commits with "database is
@@ -65,6 +68,8 @@ cases.push({
     check(e.exp >= before + 5000 && e.exp <= Date.now() + 5000, `exp ${e.exp - before}`);
   },
 });
+
+cases.push(...codecCases(createCodec, { sealedInNode }));
 
 const results = await runCases(cases);
 kv.close();

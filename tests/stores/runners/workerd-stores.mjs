@@ -5,6 +5,7 @@ import { durableObjectStore, TokenCoordinator } from "../../../pkg-template/stor
 import { workersKvStore } from "../../../pkg-template/stores/workers-kv.js";
 import { createCodec } from "../../../src/js/store-codec.js";
 import { runCases, storeCases } from "../lib/conformance.mjs";
+import { codecCases } from "../lib/codec-cases.mjs";
 
 // Bound as users bind it (the PLAIN binding), and as a test subclass that can also list its
 // storage (the scan of the no-plaintext case).
@@ -114,6 +115,10 @@ export default {
           },
         });
         return Response.json(await runCases(cases));
+      }
+      case "/codec": {
+        const sealedInNode = JSON.parse(url.searchParams.get("sealed"));
+        return Response.json(await runCases(codecCases(createCodec, { sealedInNode })));
       }
       // The restart check: write through one workerd, read through the next (same persist dir).
       case "/persist-write": {
