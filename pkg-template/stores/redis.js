@@ -55,7 +55,9 @@ export function redisStore(client, options = {}) {
 
   return {
     async get(key) {
-      const v = await ops.get(key);
+      let v = await ops.get(key);
+      // node-redis hands back bytes when the client was made with a Buffer type mapping.
+      if (v instanceof Uint8Array) v = new TextDecoder().decode(v);
       const value = typeof v === "string" ? v : null;
       seen.set(key, value ?? "");
       return value;

@@ -144,6 +144,15 @@ describe("redisStore details", () => {
     assert.ok(standin.requests.some((r) => r.path === "" && Array.isArray(r.body) && r.body[0] === "eval"), "no single eval request");
   });
 
+  test("a node-redis client that maps replies to Buffers still reads strings", async () => {
+    const { RESP_TYPES } = await import("redis");
+    const c = (await nodeRedis(server.url)).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+    const store = redisStore(c);
+    const key = `tms-edge:v1:buf-${Date.now()}`;
+    await store.set(key, "v1.bytes-ünï", 10_000);
+    assert.equal(await store.get(key), "v1.bytes-ünï");
+  });
+
   test("an unknown client is refused at once, naming the supported ones", () => {
     assert.throws(() => redisStore({ get() {}, set() {} }), /redis, ioredis or @upstash\/redis/);
     assert.throws(() => redisStore(undefined), TypeError);
