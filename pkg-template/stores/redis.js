@@ -24,11 +24,13 @@ if redis.call("SET", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then return 1 else r
 const RELEASE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`;
 // Upstash's client JSON-parses every reply by default ("true" → true, '{"a":1}' → object), so a
 // value would not always come back as the string that was stored. Reading through a script that
-// returns the value JSON-encoded makes that parse give back exactly the stored string. A side
-// effect: EVAL is not a read-only command (EVAL_RO is), so an Upstash global database runs it
-// in the primary region rather than a nearer read replica; reads then see the latest write,
-// which the lease's followers rely on, at the cost of the distance to the primary.
-const GET_AS_JSON = `local v = redis.call("GET", KEYS[1]) if v then return cjson.encode(v) else return false end`;
+// returns the value behind one "s" makes every reply unparseable as JSON, so the client hands it
+// over untouched (with or without automaticDeserialization), and the "s" is cut off here. Plain
+// string concatenation: no Lua library needed. A side effect: EVAL is not a read-only command
+// (EVAL_RO is), so an Upstash global database runs it in the primary region rather than a
+// nearer read replica; reads then see the latest write, which the lease's followers rely on, at
+// the cost of the distance to the primary.
+const GET_PREFIXED = `local v = redis.call("GET", KEYS[1]) if v then return "s" .. v else return false end`;
 
 const FLAVOURS = ["node-redis", "ioredis", "upstash"];
 
@@ -97,19 +99,14 @@ const OPS = {
     setPx: (key, value, px) => c.set(key, value, "PX", px),
     evalScript: (script, keys, args) => c.eval(script, keys.length, ...keys, ...args),
   }),
-  upstash: (c) => {
-    // With automaticDeserialization: false the client hands back the raw JSON text.
-    const raw = c.opts?.automaticDeserialization === false;
-    return {
-      get: async (key) => {
-        const v = await c.eval(GET_AS_JSON, [key], []);
-        if (v === null || v === undefined) return null;
-        return raw ? JSON.parse(v) : v;
-      },
-      setPx: (key, value, px) => c.set(key, value, { px }),
-      evalScript: (script, keys, args) => c.eval(script, keys, args),
-    };
-  },
+  upstash: (c) => ({
+    get: async (key) => {
+      const v = await c.eval(GET_PREFIXED, [key], []);
+      return typeof v === "string" && v.startsWith("s") ? v.slice(1) : null;
+    },
+    setPx: (key, value, px) => c.set(key, value, { px }),
+    evalScript: (script, keys, args) => c.eval(script, keys, args),
+  }),
 };
 
 const SEEN_MAX = 10_000; // as many keys as tms-edge keeps tokens in memory (maxEntries default)
