@@ -50,10 +50,13 @@ export function storeCases({ stores, lease = true, ttlMs = 300, scan, codec, dow
 
   add(`ttl honoured: gone after ${ttlMs} ms`, async () => {
     const key = fresh("ttl");
+    const t0 = Date.now();
     await a.set(key, "short", ttlMs);
+    const early = await a.get(key);
+    // Only meaningful when the machine was fast enough to read before the ttl ran out.
+    if (Date.now() - t0 < ttlMs) check(early === "short", "not readable before its ttl");
     const long = fresh("ttl-long");
     await a.set(long, "long", 60_000);
-    check((await a.get(key)) === "short", "not readable before its ttl");
     await sleep(ttlMs + 250);
     const v = await b.get(key);
     check(v === null || v === undefined, `still there after its ttl: ${v}`);
@@ -98,9 +101,12 @@ export function storeCases({ stores, lease = true, ttlMs = 300, scan, codec, dow
 
     add("an expired lease can be taken again", async () => {
       const key = fresh("exp");
+      const t0 = Date.now();
       const r1 = await a.lease(key, ttlMs);
       check(r1, "first lease refused");
-      check((await b.lease(key, 10_000)) === null, "granted while held");
+      const during = await b.lease(key, 10_000);
+      if (Date.now() - t0 < ttlMs) check(during === null, "granted while held");
+      else if (during) await during(); // too slow a machine to tell; free it for the next step
       await sleep(ttlMs + 250);
       const r2 = await b.lease(key, 10_000);
       check(r2, "refused after the first lease expired");
