@@ -95,12 +95,21 @@ for (const flavour of Object.keys(FLAVOURS)) {
       const clients = await FLAVOURS[flavour]();
       const down = await downStores();
       const downFor = Object.entries(down).filter(([name]) => name.startsWith(flavour));
+      let n = 0; // the fleet's isolates take the clients in turn
       cases = await runCases(
-        storeCases({ stores: clients.map((c) => redisStore(c)), ttlMs: 300, scan, codec, down: downFor, prefix: `${flavour}-${Date.now()}` }),
+        storeCases({
+          stores: clients.map((c) => redisStore(c)),
+          makeStore: () => redisStore(clients[n++ % clients.length]),
+          ttlMs: 300,
+          scan,
+          codec,
+          down: downFor,
+          prefix: `${flavour}-${Date.now()}`,
+        }),
       );
     });
     // One test per case, so that node --test counts and names each.
-    const names = storeCases({ stores: [{}, {}], scan: true, codec: true, down: flavour === "upstash" ? [["upstash"], ["upstash, refused token"], ["upstash, nothing listening"]] : [[flavour]] }).map((c) => c.name);
+    const names = storeCases({ stores: [{}, {}], scan: true, codec: true, makeStore: true, down: flavour === "upstash" ? [["upstash"], ["upstash, refused token"], ["upstash, nothing listening"]] : [[flavour]] }).map((c) => c.name);
     for (const name of names) {
       test(name, () => {
         const r = cases.find((c) => c.name === name);

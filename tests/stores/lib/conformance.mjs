@@ -10,13 +10,15 @@
 //   codec       a codec from store-codec.js, to seal what is stored in the plaintext case
 //   down        an array of [name, TokenStore] whose backing store is down or failing
 //   prefix      key prefix, unique per run
+//   makeStore   () => a new TokenStore over the same backing store (one more isolate), for the
+//               fleet cases: the read → lease → request → write → release protocol of api.md
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function check(cond, message) {
   if (!cond) throw new Error(message);
 }
 
-export function storeCases({ stores, lease = true, ttlMs = 300, scan, codec, down = [], prefix = `t${Date.now()}` }) {
+export function storeCases({ stores, lease = true, ttlMs = 300, scan, codec, down = [], prefix = `t${Date.now()}`, makeStore }) {
   const [a, b] = stores;
   let n = 0;
   const fresh = (name) => `tms-edge:v1:${prefix}-${name}-${n++}`;
@@ -165,6 +167,78 @@ export function storeCases({ stores, lease = true, ttlMs = 300, scan, codec, dow
       const r2 = await a.lease(key, 10_000);
       check(r2, "refused after its own write");
       await r2();
+    });
+  }
+
+  if (lease && makeStore) {
+    // api.md: "the holder requests the token, writes it with its refresh point and releases;
+    // the others read the store again until the lease has ended, then take over."
+    const obtain = async (store, key, upstream, { leaseMs = 2000, pollMs = 20 } = {}) => {
+      for (let i = 0; i < 500; i++) {
+        const v = await store.get(key);
+        if (typeof v === "string" && JSON.parse(v).refreshAt > Date.now()) return JSON.parse(v).token;
+        const release = await store.lease(key, leaseMs);
+        if (release) {
+          const token = await upstream();
+          if (token === null) return null; // this isolate died: no write, no release
+          try {
+            await store.set(key, JSON.stringify({ token, refreshAt: Date.now() + 60_000 }), 120_000);
+            return token;
+          } finally {
+            await release();
+          }
+        }
+        await sleep(pollMs);
+      }
+      throw new Error("no token after 500 rounds");
+    };
+
+    add("fleet: 20 isolates missing one tenant at once send one upstream request and share its token", async () => {
+      const key = fresh("fleet");
+      let requests = 0;
+      const upstream = async () => {
+        requests++;
+        await sleep(50);
+        return `token-${requests}`;
+      };
+      const fleet = Array.from({ length: 20 }, () => makeStore());
+      const tokens = await Promise.all(fleet.map((s) => obtain(s, key, upstream)));
+      check(requests === 1, `${requests} upstream requests`);
+      check(tokens.every((t) => t === "token-1"), `tokens ${[...new Set(tokens)]}`);
+      // Isolates that come later read it from the store.
+      const late = await Promise.all(Array.from({ length: 5 }, () => obtain(makeStore(), key, upstream)));
+      check(requests === 1 && late.every((t) => t === "token-1"), "a later isolate requested again");
+    });
+
+    add("fleet: a leader that dies holding the lease is replaced once its lease expires (two requests, not twenty)", async () => {
+      const key = fresh("fleet-dead");
+      let requests = 0;
+      let first = true;
+      const upstream = async () => {
+        requests++;
+        await sleep(30);
+        return `token-${requests}`;
+      };
+      const dying = async () => {
+        requests++;
+        return null;
+      };
+      const fleet = Array.from({ length: 10 }, () => makeStore());
+      const results = await Promise.all(
+        fleet.map((s, i) =>
+          sleep(i === 0 ? 0 : 20).then(() =>
+            obtain(s, key, () => {
+              if (first) {
+                first = false;
+                return dying();
+              }
+              return upstream();
+            }, { leaseMs: ttlMs }),
+          ),
+        ),
+      );
+      check(requests === 2, `${requests} upstream requests`);
+      check(results.filter((t) => t === "token-2").length === 9, `results ${JSON.stringify(results)}`);
     });
   }
 

@@ -30,6 +30,7 @@ async function scan() {
 const stores = [denoKvStore(kv), denoKvStore(kv)];
 const cases = storeCases({
   stores,
+  makeStore: () => denoKvStore(kv),
   ttlMs: 300,
   scan,
   codec: await createCodec("client-secret-for-the-deno-kv-test"),

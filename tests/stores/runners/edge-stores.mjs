@@ -16,6 +16,7 @@ async function handle(request) {
     ...codecCases(createCodec, { sealedInNode }),
     ...storeCases({
       stores: [redisStore(client(url)), redisStore(client(url, { enableAutoPipelining: false }))],
+      makeStore: () => redisStore(client(url)),
       ttlMs: 300,
       codec: await createCodec("client-secret-for-the-edge-store-test"),
       down: [["upstash, nothing listening", redisStore(client(deadUrl, { retry: false }))]],

@@ -41,6 +41,7 @@ export default {
         const fakeNamespace = { idFromName: (n) => n, get: () => ({ fetch: rejecting("stub") }) };
         const cases = storeCases({
           stores,
+          makeStore: () => durableObjectStore(env.COORD, { name: NAME }),
           ttlMs: 300,
           scan,
           codec,
