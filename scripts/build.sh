@@ -10,6 +10,7 @@ rm -rf pkg
 wasm_run wasm-pack --quiet build --release --target web --out-dir pkg --out-name tms_edge --mode no-install . >/dev/null
 rm -f pkg/package.json pkg/.gitignore pkg/README.md
 cp pkg-template/*.js pkg-template/index.d.ts pkg-template/README.md pkg/
+cp -R pkg-template/stores pkg/ # the store adapters (subpath exports tms-edge/redis, ...)
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 sed "s/@VERSION@/$version/" pkg-template/package.json > pkg/package.json
 wasm=$(wc -c < pkg/tms_edge_bg.wasm); glue=$(wc -c < pkg/tms_edge.js)

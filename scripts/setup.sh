@@ -53,6 +53,12 @@ if [ "${TMS_SKIP_CHROMIUM:-0}" != 1 ] && ! { command -v chromium >/dev/null && c
   apt_install chromium chromium-driver
 fi
 
+# 4b. Redis for the store adapter tests (tests/stores/ start it on 127.0.0.1 themselves).
+if ! command -v redis-server >/dev/null; then
+  log "installing redis-server from Debian"
+  apt_install redis-server
+fi
+
 # 5. JS dev tools (binaryen's wasm-opt, runtimes, test drivers) from the lockfile.
 # `npm install`, not `npm ci`: the lockfile cannot list every platform's optional binary
 # package of deno (not all are on the registry this machine reaches), and `npm ci` refuses
