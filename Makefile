@@ -1,6 +1,6 @@
 # One command each: `make test` (installs what is missing, builds, runs every suite),
 # `make build` (the npm package in pkg/). See README.md.
-.PHONY: setup build test test-only clean fuzz demo soak bench
+.PHONY: setup build test test-only clean fuzz demo soak bench fleet
 
 setup:
 	@scripts/setup.sh
@@ -36,3 +36,10 @@ soak: build
 # about 4 minutes. `node bench/run.mjs --update-doc` also rewrites BENCHMARKS.md's tables.
 bench: build
 	@node bench/run.mjs
+	@node bench/extra.mjs
+
+# The fleet simulation: 50 isolates sharing each store (Redis through three clients, Deno KV,
+# Durable Objects, Workers KV) and none, 100 tenants, three token lifetimes, random evictions;
+# prints token requests per tenant per lifetime side by side (make test runs a short form).
+fleet: build
+	@node tests/fleet/fleet.mjs $(or $(FLEET_ARGS),--isolates 50 --tenants 100 --lifetime 8 --lifetimes 3)

@@ -62,7 +62,7 @@ const CLIENTS = ["tms-edge", "baseline", "sdk"];
 const LABEL = { "tms-edge": "tms-edge", baseline: "baseline", sdk: "SDK" };
 const PAGE_SIZE = 100; // tms-edge's default pageSize and the emulator's
 const BATCH_SIZE = 5; // tms-edge's default batchSize and the emulator's batch limit
-const SIZE_TARGET = 60 * 1024; // bytes, .wasm + glue gzipped
+const SIZE_TARGET = 90 * 1024; // bytes, .wasm + glue gzipped (the engine issue's budget)
 
 const CFG = SMOKE
   ? {
@@ -390,7 +390,9 @@ const targets = [];
 const target = (name, value, ok) => targets.push({ name, value: value ?? "n/a", met: ok === null || value == null || value === "n/a" ? null : Boolean(ok) });
 {
   const h = results.hit;
-  target("cache hit within 3x of the baseline", h.ratioToBaseline ? `${h.ratioToBaseline.toFixed(2)}x` : null, h.ratioToBaseline && h.ratioToBaseline <= 3);
+  target("cache hit at most 1.0x the baseline", h.ratioToBaseline ? `${h.ratioToBaseline.toFixed(2)}x` : null, h.ratioToBaseline && h.ratioToBaseline <= 1.0);
+  const hm = results.hitMulti;
+  if (hm?.ratioToBaseline) target("cache hit over 100 tenants at most 1.0x the baseline", `${hm.ratioToBaseline.toFixed(2)}x`, hm.ratioToBaseline <= 1.0);
   target("cache hit at least 500x faster than the SDK", h.sdkOverEdge ? `${h.sdkOverEdge.toFixed(0)}x` : null, h.sdkOverEdge ? h.sdkOverEdge >= 500 : null);
   const b = results.burst["tms-edge"];
   target(`burst: 1 upstream request for ${CFG.burst.n} calls`, b.upstream, b.upstream === 1);
@@ -399,7 +401,7 @@ const target = (name, value, ok) => targets.push({ name, value: value ?? "n/a", 
     target(`fan-out ${t}: ${f.expected} upstream requests (1 + ceil(T/${PAGE_SIZE}) + ceil(T/${BATCH_SIZE}))`, f["tms-edge"].upstream, f["tms-edge"].upstream === f.expected);
   }
   const gzTotal = results.size.pkg?.total.gzip ?? null;
-  target("size: .wasm + glue under 60 KiB gzipped", gzTotal === null ? null : `${(gzTotal / 1024).toFixed(1)} KiB`, gzTotal < SIZE_TARGET);
+  target("size: .wasm + glue under 90 KiB gzipped", gzTotal === null ? null : `${(gzTotal / 1024).toFixed(1)} KiB`, gzTotal < SIZE_TARGET);
 }
 results.targets = targets;
 results.checks = checks;
@@ -428,7 +430,7 @@ const H = results.hit;
 // edge/other as a ratio already computed (the median of same-run ratios)
 const ratioOf = (r) => (r ? ratio(r, 1) : "n/a");
 row(`cache hit, per await token() (median of ${CFG.hit.runs}; ${CFG.hit.n} calls, SDK ${CFG.hit.sdkN})`, (c) => ns(H[c].medianNs),
-  ratioOf(H.ratioToBaseline), ratioOf(H.sdkOverEdge && 1 / H.sdkOverEdge), "<=3x baseline, >=500x faster than SDK");
+  ratioOf(H.ratioToBaseline), ratioOf(H.sdkOverEdge && 1 / H.sdkOverEdge), "<=1.0x baseline, >=500x faster than SDK");
 const HM = results.hitMulti;
 row(`cache hit, await token(tenant) over ${HM.tenants} cached tenants`, (c) => ns(HM[c].medianNs),
   ratioOf(HM.ratioToBaseline), ratioOf(HM.sdkOverEdge && 1 / HM.sdkOverEdge));
@@ -458,7 +460,7 @@ const P = S.pkg ?? { wasm: {}, glue: {}, total: {} };
 rows.push(["size: .wasm raw / gzip", `${kb(P.wasm.raw)} / ${kb(P.wasm.gzip)}`, "", "", "", "", ""]);
 rows.push(["size: JS glue raw / gzip", `${kb(P.glue.raw)} / ${kb(P.glue.gzip)}`, "", "", "", "", ""]);
 rows.push(["size: total gzip (.wasm + glue) vs SDK bundle (package entry)", kb(P.total.gzip), S.baseline?.gzip ? `${kb(S.baseline.gzip)} (minified)` : "n/a", sdkSize("entry", (x) => kb(x.gzip)), "",
-  sdkSize("entry", (x) => ratio(P.total.gzip, x.gzip, "size")), "< 60 KiB"]);
+  sdkSize("entry", (x) => ratio(P.total.gzip, x.gzip, "size")), "< 90 KiB"]);
 rows.push(["size: SDK bundle, deep import of TokenManagerAuth only", "", "", sdkSize("deepImport", (x) => kb(x.gzip)), "", sdkSize("deepImport", (x) => ratio(P.total.gzip, x.gzip, "size")), ""]);
 
 const header = ["measure", "tms-edge", "baseline", "SDK", "tms-edge vs baseline", "tms-edge vs SDK", "target (tms-edge)"];
