@@ -167,7 +167,8 @@ fn response_parsers_never_panic() {
     let page =
         r#"{"page":{"size":2,"totalElements":3,"totalPages":2,"number":0},"userTenants":[{"id":"a"},{"id":"b"}]}"#;
     let errors = r#"{"error":"token_validation_failed","errors":[{"code":"x.y","message":"m"}]}"#;
-    let seeds = vec![grant, batch, page.to_string(), errors.to_string()];
+    let jwks = r#"{"keys":[{"kid":"k1","kty":"RSA","alg":"RS256","use":"sig","n":"bmV3","e":"AQAB","value":"-----BEGIN"},{"kid":"k2","kty":"EC"}]}"#;
+    let seeds = vec![grant, batch, page.to_string(), errors.to_string(), jwks.to_string()];
     let requested = vec!["t1".to_string(), "t2".to_string()];
     let policy = Policy { issuer: &Issuer::AnyUrl, clock_tolerance_ms: 300_000.0, check_ten: true };
     run("responses", &seeds, |s| {
@@ -197,6 +198,12 @@ fn response_parsers_never_panic() {
         }
         if let Ok(p) = serde_json::from_str::<PageBody>(s) {
             let _ = response::page(&p);
+        }
+        if let Ok(set) = serde_json::from_str::<tms_edge::tms::wire::JwkSet>(s) {
+            let mut keys = tms_edge::tms::keys::KeySet::default();
+            keys.stored(&set.keys.unwrap_or_default(), T0);
+            let _ = keys.step(Some("k1"), T0);
+            let _ = keys.step(None, T0 + 61_000.0);
         }
         let body = serde_json::from_str::<ErrorBody>(s).ok();
         for status in [0, 200, 302, 401, 429, 503, 999] {

@@ -33,6 +33,13 @@ fuzz_target!(|data: &str| {
     if let Ok(p) = serde_json::from_str::<PageBody>(data) {
         let _ = response::page(&p);
     }
+    // A key set: every RSA signing key kept, the rest dropped; lookups never panic.
+    if let Ok(set) = serde_json::from_str::<tms_edge::tms::wire::JwkSet>(data) {
+        let mut keys = tms_edge::tms::keys::KeySet::default();
+        keys.stored(&set.keys.unwrap_or_default(), T0);
+        let _ = keys.step(Some("key-id-1"), T0);
+        let _ = keys.step(None, T0 + 61_000.0);
+    }
     let body = serde_json::from_str::<ErrorBody>(data).ok();
     let _ = response::status_error(Endpoint::Token, "", 429, body.as_ref(), Some(1.0));
 });

@@ -121,9 +121,11 @@ pub fn grant(
 
 /// `POST /oauthTokens` 2xx body: one result per requested tenant, in request order.
 /// `entries` is `oauthTokens` (`None` when it is not an array), each entry taken on its own
-/// (`None` for one that is not shaped like an entry). A tenant the response leaves out gets
-/// an error; entries for tenants that were not requested are ignored, so a token can never
-/// be filed under the wrong tenant.
+/// (`None` for one that is not shaped like an entry). A tenant the response leaves out is
+/// `None`: the caller asks for it alone (`/oauth/token`), so that a tenant the TMS will not
+/// serve gets that answer's status (`TMS_UNAUTHORIZED` for a 403), as from `token()`.
+/// Entries for tenants that were not requested are ignored, so a token can never be filed
+/// under the wrong tenant.
 pub fn batch(
     entries: Option<&[Option<BatchEntry>]>,
     requested: &[String],
@@ -131,7 +133,7 @@ pub fn batch(
     parse: Parsers,
     sent_at_ms: f64,
     now_ms: f64,
-) -> Result<Vec<Result<Grant>>> {
+) -> Result<Vec<Option<Result<Grant>>>> {
     let ep = Endpoint::Batch;
     let entries = entries.ok_or_else(|| bad_response(ep, "`oauthTokens` is missing"))?;
     Ok(requested
@@ -139,8 +141,9 @@ pub fn batch(
         .map(|tenant| {
             let entry = entries.iter().flatten().find(|e| e.user_tenant_id.as_str() == Some(tenant.as_str()));
             match entry.map(|e| e.token.as_ref()) {
-                Some(Some(token)) => grant(ep, token, &policy.rules(tenant), parse, sent_at_ms, now_ms),
-                _ => Err(bad_response(ep, &format!("no token for tenant `{tenant}`"))),
+                Some(Some(token)) => Some(grant(ep, token, &policy.rules(tenant), parse, sent_at_ms, now_ms)),
+                Some(None) => Some(Err(bad_response(ep, &format!("the entry of `{tenant}` has no token")))),
+                None => None,
             }
         })
         .collect())
@@ -252,7 +255,7 @@ pub(crate) mod tests {
         grant(Endpoint::Token, &v, &rules(tenant), PARSERS, sent, now)
     }
 
-    pub fn batch_of(body: &str, req: &[String], sent: f64, now: f64) -> Result<Vec<Result<Grant>>> {
+    pub fn batch_of(body: &str, req: &[String], sent: f64, now: f64) -> Result<Vec<Option<Result<Grant>>>> {
         let v: serde_json::Value = serde_json::from_str(body).map_err(|_| not_json(Endpoint::Batch))?;
         let entries: Option<Vec<Option<BatchEntry>>> = v
             .get("oauthTokens")
@@ -336,12 +339,11 @@ pub(crate) mod tests {
         let req: Vec<String> = ["a", "b", "c", "d", "e"].map(String::from).to_vec();
         let out = batch_of(&body, &req, T0, T0).unwrap();
         assert_eq!(out.len(), 5);
-        assert!(out[0].is_ok() && out[1].is_ok());
-        assert_eq!(out[2].as_ref().unwrap_err().code, ErrorCode::InvalidToken); // swapped token
-        let missing = out[3].as_ref().unwrap_err();
-        assert_eq!(missing.code, ErrorCode::InvalidResponse);
-        assert!(missing.message.contains("`d`"));
-        assert_eq!(out[4].as_ref().unwrap_err().code, ErrorCode::InvalidResponse, "a malformed entry fails its tenant");
+        let out: Vec<Option<&Result<Grant>>> = out.iter().map(Option::as_ref).collect();
+        assert!(out[0].unwrap().is_ok() && out[1].unwrap().is_ok());
+        assert_eq!(out[2].unwrap().as_ref().unwrap_err().code, ErrorCode::InvalidToken); // swapped token
+        assert!(out[3].is_none(), "a tenant left out is asked for alone");
+        assert!(out[4].is_none(), "a malformed entry fails its tenant alone: asked for alone");
         let seed_like = format!(r#"{{"oauthTokens":[{}{}]}}"#, entry("a", "a"), entry("b", "b"));
         assert_eq!(batch_of(&seed_like, &req, T0, T0).unwrap_err().code, ErrorCode::InvalidResponse);
         assert!(batch_of(r#"{"tokens":[]}"#, &req, T0, T0).is_err());

@@ -74,11 +74,13 @@ pub fn decide(retries: u32, attempt: u32, err: &TmsError, rand: f64) -> Decision
 
 /// Whether a batch the server refused as a whole should be split in two and each half sent
 /// again. A 400 or 413 for several tenants may mean the server's limit is below `batchSize`
-/// (sources say 5, one says 2) or that it rejects one tenant of the batch (undocumented):
-/// halving adapts to the first and isolates the second, so the other tenants still get
-/// their tokens. Bounded: at most log2(batchSize) levels, single tenants are never split.
+/// (sources say 5, one says 2) or that it rejects one tenant of the batch (undocumented); a
+/// 403 may name one tenant that has not bought the app. Halving adapts to the first and
+/// isolates the others, so the other tenants still get their tokens and only the refused one
+/// is `TMS_UNAUTHORIZED`. Bounded: at most 2 x batchSize - 1 requests for a batch (all its
+/// tenants refused), single tenants are never split, and a 401 (bad credentials) never is.
 pub fn split_batch(err: &TmsError, tenants: usize) -> bool {
-    tenants > 1 && matches!(err.status, Some(400) | Some(413))
+    tenants > 1 && matches!(err.status, Some(400) | Some(403) | Some(413))
 }
 
 /// Exponential backoff with "equal jitter": half fixed, half random, so retries of many
@@ -136,8 +138,10 @@ mod tests {
         let bad = err(ErrorCode::Http, Some(400));
         assert!(split_batch(&bad, 5));
         assert!(split_batch(&err(ErrorCode::Http, Some(413)), 2));
+        assert!(split_batch(&err(ErrorCode::Unauthorized, Some(403)), 3), "one tenant may be refused");
+        assert!(!split_batch(&err(ErrorCode::Unauthorized, Some(401)), 5), "bad credentials stay bad");
         assert!(!split_batch(&bad, 1), "a single tenant's 400 is its own error");
-        for other in [401, 403, 404, 429, 500] {
+        for other in [401, 404, 429, 500] {
             let code = if other == 429 { ErrorCode::Throttled } else { ErrorCode::Http };
             assert!(!split_batch(&err(code, Some(other)), 5), "{other}");
         }

@@ -42,7 +42,7 @@ pub fn token(config: &Config, endpoint: Endpoint, reply: &Reply, tenant: &str) -
 
 /// An `/oauthTokens` reply: entries taken one by one, so one malformed entry fails only
 /// its tenant.
-pub fn batch(config: &Config, reply: &Reply, tenants: &[String]) -> Result<Vec<Result<Grant>>> {
+pub fn batch(config: &Config, reply: &Reply, tenants: &[String]) -> Result<Vec<Option<Result<Grant>>>> {
     let v = json(reply, Endpoint::Batch)?;
     let list = super::convert::get(&v, "oauthTokens");
     let entries: Option<Vec<Option<BatchEntry>>> =

@@ -64,10 +64,22 @@ impl Inner {
     }
 
     async fn lead_one(&self, tenant: &str, flight: FlightId, signal: Option<&Signal>) -> Outcome {
-        let (key, release) = match self.shared_step(tenant, flight, signal).await {
-            Shared::Served(outcome) => return outcome,
-            Shared::Request { key, release } => (key, release),
-        };
+        match self.shared_step(tenant, flight, signal).await {
+            Shared::Served(outcome) => outcome,
+            Shared::Request { key, release } => self.request_one(tenant, flight, signal, key, release).await,
+        }
+    }
+
+    /// Requests the token of `tenant`'s flight from the TMS (or the tenant's OAuth server),
+    /// settles the flight, and writes the token to the store (`key`, `release`: see `store`).
+    pub async fn request_one(
+        &self,
+        tenant: &str,
+        flight: FlightId,
+        signal: Option<&Signal>,
+        key: Option<String>,
+        release: Option<wasm_bindgen::JsValue>,
+    ) -> Outcome {
         let req = token_request(&self.config(), tenant);
         let flights = [(tenant.to_string(), flight)];
         let grant = match self.send(&req, &flights, signal).await {

@@ -1,26 +1,15 @@
 // A fleet of isolates sharing one TokenStore (or none): each isolate is a TokenManager with
 // its own memory cache; isolates are evicted at random and re-created empty, as edge
-// runtimes do; calls are staggered over several token lifetimes. Globals only (fetch,
-// setTimeout), so Node, Deno and workerd run the same code.
+// runtimes do; calls are staggered over several token lifetimes. Web standards only (fetch,
+// setTimeout; the shared harness), so Node, Deno and workerd run the same code.
 //
 // Reported: token requests the TMS received per tenant per token lifetime, and per refresh
 // cycle: a single client needs one request per tenant per cycle (lifetime minus the refresh
 // margin minus the mean jitter), so 1.0 per cycle is the floor for any fleet; with no store
 // each isolate pays it again (about the number of isolates, more with evictions).
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+import { prng, sleep } from "../shared/harness.mjs";
 
-/** mulberry32: seeded, so a schedule can be repeated. */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * @param {object} o

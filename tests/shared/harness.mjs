@@ -68,6 +68,29 @@ export const assert = {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Awaits `promise`, which must reject with a TmsError of `code`; returns the error. */
+export async function rejects(promise, code, what) {
+  try {
+    await promise;
+  } catch (e) {
+    assert.equal(e?.code, code, `${what}: ${e?.message}`);
+    return e;
+  }
+  throw new AssertionError(`${what}: expected ${code}, got a result`);
+}
+
+/** mulberry32: a seeded PRNG, so that a schedule of calls and faults can be repeated. */
+export function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** A client for the emulator's control plane (see emulator/control.mjs). */
 export function emulatorClient(url, credentials) {
   const call = async (method, path, body) => {

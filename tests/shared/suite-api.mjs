@@ -701,6 +701,8 @@ export const cases = [
       const e = r.errors.get("never-subscribed");
       assert.ok(isTmsError(ctx, e), `a TmsError: ${e}`);
       assert.equal(typeof e.code, "string", "with a code");
+      // Left out of the batch, it was asked for alone: its 403 makes it TMS_UNAUTHORIZED, as from token().
+      assert.deepEqual([e.code, e.status], ["TMS_UNAUTHORIZED", 403], "an unauthorized tenant of a batch");
       assert.ok((await ctx.emu.counts()).batch >= 1, "batched");
       sameToken(await m.token(tenant(110)), r.tokens.get(tenant(110)), "the good tokens are cached");
 

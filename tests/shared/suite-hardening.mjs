@@ -1,21 +1,12 @@
 // Hardening, second round (storms, leaks, lossy keys): each case failed before its fix.
 // Runs on every runtime; upstream requests are counted by the emulator, connections by its
 // socket counter.
-import { assert, sleep } from "./harness.mjs";
+import { assert, rejects, sleep } from "./harness.mjs";
 
 export const emulatorOptions = Object.freeze({ tenants: 25 });
 
 const tenant = (n) => `tenant${String(n).padStart(3, "0")}`;
 
-async function rejects(promise, code, what) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.equal(e?.code, code, `${what}: ${e?.message}`);
-    return e;
-  }
-  throw new Error(`${what}: expected ${code}, got a result`);
-}
 
 /** Waits until the emulator holds no TMS request open (the client released them). */
 async function released(ctx, what, ms = 2_000) {

@@ -4,7 +4,7 @@
 // The emulator lists three keys, the signing key second; its forged-token faults each break
 // exactly one check. Key rotation runs last in this file (the emulator keeps its keys across
 // resets) and leaves every key published.
-import { assert, sleep } from "./harness.mjs";
+import { assert, rejects, sleep } from "./harness.mjs";
 
 export const emulatorOptions = Object.freeze({ tenants: 20 });
 
@@ -18,15 +18,6 @@ const FORGED = [
   ["wrongTyp", /`typ` is not JWT/],
 ];
 
-async function rejects(promise, code, what) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.equal(e?.code, code, `${what}: ${e?.message}`);
-    return e;
-  }
-  throw new Error(`${what}: expected ${code}, got a result`);
-}
 
 /** Options for the emulator's tenant service credentials (the host tenant's). */
 async function tenantOptions(ctx, overrides = {}) {

@@ -27,23 +27,14 @@ import { parseArgs } from "node:util";
 import v8 from "node:v8";
 import vm from "node:vm";
 
+import { prng } from "../shared/harness.mjs";
+
 const HERE = new URL(".", import.meta.url);
 const EMULATOR = fileURLToPath(new URL("../../emulator/server.mjs", HERE));
 const MB = 1024 * 1024;
 
 // --- small tools ------------------------------------------------------------------------------
 
-/** mulberry32: a seeded PRNG, so a run's schedule of calls and faults can be repeated. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
