@@ -1,12 +1,17 @@
 # One command each: `make test` (installs what is missing, builds, runs every suite),
 # `make build` (the npm package in pkg/). See README.md.
-.PHONY: setup build test test-only clean fuzz demo soak bench
+.PHONY: setup build pack test test-only clean fuzz demo soak bench
 
 setup:
 	@scripts/setup.sh
 
 build: setup
 	@scripts/build.sh
+
+# The tarball users install until the package is published: dist/tms-edge-<version>.tgz
+# (`npm install /path/to/dist/tms-edge-<version>.tgz`).
+pack: setup
+	@scripts/build.sh --pack
 
 test: build
 	@scripts/test.sh
@@ -21,7 +26,7 @@ test-only:
 	@scripts/test.sh
 
 clean:
-	rm -rf target pkg
+	rm -rf target pkg dist
 
 # Coverage-guided fuzzing of every parser, FUZZ_SECONDS per target (default 300).
 fuzz: setup

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds the npm package into pkg/: wasm-pack's output (target web) merged with pkg-template/.
+# Builds the npm package into pkg/: wasm-pack's output (target web) merged with pkg-template/,
+# the LICENSE and the emulator (pkg/emulator/: the `tms-emulator` bin and "tms-edge/emulator").
+#   scripts/build.sh --pack   also packs pkg/ into dist/tms-edge-<version>.tgz (`make pack`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -9,9 +11,44 @@ rm -rf pkg
 # never try to download anything. wasm-opt comes from npm's binaryen on PATH.
 wasm_run wasm-pack --quiet build --release --target web --out-dir pkg --out-name tms_edge --mode no-install . >/dev/null
 rm -f pkg/package.json pkg/.gitignore pkg/README.md
-cp pkg-template/*.js pkg-template/index.d.ts pkg-template/README.md pkg/
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-sed "s/@VERSION@/$version/" pkg-template/package.json > pkg/package.json
+cp pkg-template/*.js pkg-template/index.d.ts pkg-template/README.md LICENSE pkg/
+
+# The emulator ships in the package so that users can develop against it before they have
+# credentials. Only its own files (.mjs and README), whatever set of them exists.
+mkdir -p pkg/emulator
+cp emulator/*.mjs pkg/emulator/
+[ -f emulator/README.md ] && cp emulator/README.md pkg/emulator/
+[ -f pkg/emulator/index.d.ts ] || cp pkg-template/emulator/index.d.ts pkg/emulator/
+# Stand-ins while emulator/index.mjs and emulator/cli.mjs do not exist yet (older trees): the
+# package's "./emulator" export and its `tms-emulator` bin must always resolve.
+if [ ! -f pkg/emulator/index.mjs ]; then
+  printf '%s\n' '// Stand-in (emulator/index.mjs is not in this tree): the emulator API from server.mjs.' \
+    'export { startEmulator } from "./server.mjs";' > pkg/emulator/index.mjs
+fi
+if [ ! -f pkg/emulator/cli.mjs ]; then
+  printf '%s\n' '#!/usr/bin/env node' \
+    '// Stand-in (emulator/cli.mjs is not in this tree): runs server.mjs as the program.' \
+    'import { fileURLToPath } from "node:url";' \
+    'process.argv[1] = fileURLToPath(new URL("./server.mjs", import.meta.url));' \
+    'await import("./server.mjs");' > pkg/emulator/cli.mjs
+fi
+chmod +x pkg/emulator/cli.mjs
+
+# Metadata from Cargo.toml, so that the crate and the npm package cannot disagree.
+cargo_field() { sed -n "s/^$1 = \"\(.*\)\"/\1/p" Cargo.toml | head -1; }
+version=$(cargo_field version)
+repository=$(cargo_field repository)
+homepage=$(cargo_field homepage); homepage=${homepage:-$repository#readme}
+sed -e "s|@VERSION@|$version|" -e "s|@REPOSITORY@|git+$repository.git|" -e "s|@HOMEPAGE@|$homepage|" \
+  pkg-template/package.json > pkg/package.json
 wasm=$(wc -c < pkg/tms_edge_bg.wasm); glue=$(wc -c < pkg/tms_edge.js)
 wasm_gz=$(gzip -9c pkg/tms_edge_bg.wasm | wc -c); glue_gz=$(gzip -9c pkg/tms_edge.js | wc -c)
 echo "build: pkg/ tms-edge $version: wasm $wasm B ($wasm_gz gz), glue $glue B ($glue_gz gz)"
+
+# The tarball users install until the package is published: `npm install ./dist/tms-edge-<v>.tgz`.
+if [ "${1:-}" = --pack ]; then
+  mkdir -p dist
+  rm -f "dist/tms-edge-$version.tgz"
+  npm pack ./pkg --pack-destination dist --ignore-scripts --loglevel=error >/dev/null
+  echo "pack: dist/tms-edge-$version.tgz ($(wc -c < "dist/tms-edge-$version.tgz") B): npm install $PWD/dist/tms-edge-$version.tgz"
+fi
