@@ -18,7 +18,10 @@ test: build
 
 # The live demo: TMS emulator + example worker in workerd (Miniflare) + page on 127.0.0.1.
 # Prints the URL; Ctrl-C stops everything. Ports: make demo DEMO_PORT=8788 EMULATOR_PORT=8787
-demo: build
+# Its own setup profile: only what the demo uses (no Chromium, fuzzer, benchmark SDK or deploy tools).
+demo:
+	@TMS_SETUP=demo scripts/setup.sh
+	@scripts/build.sh
 	@scripts/demo.sh
 
 # Runs the suites without the setup/build steps (after a `make build`).
