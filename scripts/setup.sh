@@ -75,8 +75,9 @@ if [ "$profile" = full ] && { [ ! -f bench/node_modules/.package-lock.json ] || 
     || log "bench/ dependencies not installed: the benchmark marks the SDK n/a"
 fi
 # 7. The tools users build, deploy and check the package with (tests/deploy/package.json,
-# pinned; why each one: tests/deploy/README.md): wrangler, Bun, Next.js, publint, attw. Their own
-# directory and lockfile, so that the root's dev tools stay small. Not for the demo profile.
+# pinned; why each one: README.md, "Release and deploy tools"): wrangler, Bun, Next.js, publint,
+# attw. Their own directory and lockfile, so that the root's dev tools stay small. Not for the
+# demo profile.
 if [ "$profile" = full ] && { [ ! -f tests/deploy/node_modules/.package-lock.json ] \
    || [ tests/deploy/package.json -nt tests/deploy/node_modules/.package-lock.json ] \
    || [ tests/deploy/package-lock.json -nt tests/deploy/node_modules/.package-lock.json ]; }; then
