@@ -7,7 +7,7 @@ import { execFile, execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, HERE, installPackage, packPackage, startEmulator } from "./lib/setup.mjs";
-import { README_GATEWAY, dotEnvFor } from "./lib/quickstart.mjs";
+import { README_GATEWAY, README_SECRET, dotEnvFor } from "./lib/quickstart.mjs";
 
 const CONDITIONS = ["types", "workerd", "edge-light", "deno", "node", "browser", "default"];
 let consumer;
@@ -95,6 +95,51 @@ describe("packaging: Node 20 from the installed package", () => {
     );
     assert.match(out, /^tenant001: token until \d{4}-\d\d-\d\dT/m);
     assert.match(out, new RegExp(`^${api.replace(/[.?*+^$()[\]{}|\\/]/g, "\\$&")}: HTTP 200$`, "m"));
+  });
+
+  test("packaging: the npm README's API example runs as written", async () => {
+    const readme = readFileSync(join(HERE, "../../pkg-template/README.md"), "utf8");
+    const api = readme.slice(readme.indexOf("\n## API\n"));
+    const code = /```js\n([\s\S]*?)```/.exec(api)?.[1];
+    assert.ok(code, "the API section starts with a js example");
+    const dir = join(consumer, "runtimes-node");
+    mkdirSync(dir, { recursive: true });
+    // The README's emulator (port 8787, --secret dev-secret) is this test's emulator.
+    writeFileSync(join(dir, "api.mjs"), code.replaceAll(README_GATEWAY, emu.url).replaceAll(`"${README_SECRET}"`, JSON.stringify(emu.credentials.clientSecret)));
+    const out = await new Promise((resolve, reject) =>
+      execFile(process.execPath, [join(dir, "api.mjs")], { cwd: dir }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
+    );
+    const [first, second] = out.trim().split("\n");
+    assert.match(first, /^tenant001 tenant001 \d{4}-\d\d-\d\dT\S+ \{"hits":0,"misses":1,"upstreamRequests":1,/);
+    assert.equal(second, "TMS_UNAUTHORIZED 403");
+  });
+
+  test("packaging: `tms-emulator --secret … --print-env` prints the README's settings", async (t) => {
+    const cli = readFileSync(join(consumer, "node_modules/tms-edge/emulator/cli.mjs"), "utf8");
+    if (/Stand-in/.test(cli)) return t.skip("emulator/cli.mjs is not in this tree yet (the build ships a stand-in)");
+    const child = spawn(join(consumer, "node_modules/.bin/tms-emulator"), ["--port", "0", "--secret", README_SECRET, "--print-env"], { cwd: consumer, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      let out = "";
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no settings in 15 s: ${out}`)), 15_000);
+        child.stdout.on("data", (d) => {
+          out += d;
+          if (/\n\n/.test(out)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.once("exit", (code) => reject(new Error(`tms-emulator exited ${code}: ${out}`)));
+      });
+      const printed = Object.fromEntries(out.split("\n\n")[0].split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+      const readme = Object.fromEntries(readFileSync(join(HERE, "quickstart/dev.env"), "utf8").trim().split("\n").map((l) => l.split("=")));
+      for (const [name, value] of Object.entries(readme)) {
+        if (name === "MDSP_GATEWAY_URL") assert.match(printed[name] ?? "", /^http:\/\/127\.0\.0\.1:\d+$/);
+        else assert.equal(printed[name], value, `${name} as in the README`);
+      }
+    } finally {
+      child.kill("SIGTERM");
+    }
   });
 
   test("packaging: the tms-emulator bin and the tms-edge/emulator export start an emulator", async () => {
