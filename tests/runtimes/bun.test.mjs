@@ -14,8 +14,17 @@ import { dotEnvFor, readmeCommand, waitForListening } from "./lib/quickstart.mjs
 
 const RUNTIME = "bun";
 const BUN = join(ROOT, "tests/deploy/node_modules/.bin/bun");
-// Bun keeps a global cache and may look for updates: neither belongs in a test run.
-const bunEnv = (extra = {}) => ({ ...process.env, NO_COLOR: "1", DO_NOT_TRACK: "1", BUN_INSTALL_CACHE_DIR: join(tmpdir(), "tms-bun-cache"), ...extra });
+// Bun keeps an install cache and a transpiler cache under ~/.bun: a test run writes neither
+// there (the install cache goes to a temp dir, the transpiler cache is off), and sends no
+// telemetry.
+const bunEnv = (extra = {}) => ({
+  ...process.env,
+  NO_COLOR: "1",
+  DO_NOT_TRACK: "1",
+  BUN_INSTALL_CACHE_DIR: join(tmpdir(), "tms-bun-cache"),
+  BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
+  ...extra,
+});
 
 function run(args, opts) {
   return new Promise((resolve) => {
