@@ -1,12 +1,12 @@
 // Shared by the deploy-tool tests: where the pinned tools are, a user's project directory with
-// the packed package installed, child processes in a process group of their own (wrangler and
+// the packed package installed by `npm install <tarball>`, child processes in a process group of their own (wrangler and
 // next start workerd and workers: stopping the group stops them all), and free ports.
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, installPackage } from "../runtimes/lib/setup.mjs";
+import { ROOT, packPackage } from "../runtimes/lib/setup.mjs";
 
 export const TOOLS = join(ROOT, "tests/deploy/node_modules/.bin");
 
@@ -17,13 +17,26 @@ export function tool(name) {
   return file;
 }
 
-/** A new directory under the system temp dir with node_modules/tms-edge as `npm install <tgz>` leaves it. */
-export async function userProject(prefix) {
-  const consumer = (await installPackage("deploy")).dir;
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  mkdirSync(join(dir, "node_modules"));
-  cpSync(join(consumer, "node_modules/tms-edge"), join(dir, "node_modules/tms-edge"), { recursive: true });
+/**
+ * `npm install <tarball>` of the packed package in `dir` (created if need be; it gets a
+ * package.json when it has none), as the npm README tells users to install it. Offline: a local
+ * tarball without dependencies. Returns `dir`.
+ */
+export async function installTarball(dir) {
+  const tgz = packPackage();
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(dir, "package.json"))) writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "tms-user-project", private: true, type: "module" }, null, 2));
+  const r = await runToEnd("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", tgz], {
+    cwd: dir,
+    env: { ...process.env, npm_config_update_notifier: "false" },
+  });
+  if (r.code !== 0) throw new Error(`npm install ${tgz} failed in ${dir}:\n${r.out}`);
   return dir;
+}
+
+/** A new project directory under the system temp dir with the tarball installed. */
+export async function userProject(prefix) {
+  return installTarball(mkdtempSync(join(tmpdir(), prefix)));
 }
 
 /** A free TCP port on 127.0.0.1 (for tools that cannot be told to pick one and say which). */

@@ -1,30 +1,29 @@
 // Vercel's bundler as users meet it: Next.js (npm `next`, pinned in tests/deploy/package.json,
 // with `react` and `react-dom`, which `next build` requires) builds the smallest app holding
 // the npm README's edge route (quickstart/next-route.js, copied as written), with the packed
-// package installed, and `next start` runs the built route in Next's edge sandbox against an
+// package installed by `npm install <tarball>`, and `next start` runs the built route in Next's edge sandbox against an
 // emulator, settings in `.env.local` (the README's local-development path). The build must
 // resolve the package through `edge-light` (the manifest lists the `.wasm` as the route's
 // WebAssembly module). Offline: NEXT_TELEMETRY_DISABLED=1. The app is built in
 // tests/deploy/.build/next-app (gitignored), where `next` resolves from tests/deploy/node_modules.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, installPackage, startEmulator } from "../runtimes/lib/setup.mjs";
+import { ROOT, startEmulator } from "../runtimes/lib/setup.mjs";
 import { dotEnvFor } from "../runtimes/lib/quickstart.mjs";
-import { freePort, runToEnd, startGroup, tool } from "./lib.mjs";
+import { freePort, installTarball, runToEnd, startGroup, tool } from "./lib.mjs";
 
 const APP = join(ROOT, "tests/deploy/.build/next-app");
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NO_COLOR: "1" };
 let emu;
 
 before(async () => {
-  const consumer = (await installPackage("deploy")).dir;
   rmSync(APP, { recursive: true, force: true });
   mkdirSync(join(APP, "app/api/token"), { recursive: true });
   for (const f of ["package.json", "next.config.mjs"]) copyFileSync(join(ROOT, "tests/deploy/next-app", f), join(APP, f));
   copyFileSync(join(ROOT, "tests/runtimes/quickstart/next-route.js"), join(APP, "app/api/token/route.js"));
-  cpSync(join(consumer, "node_modules/tms-edge"), join(APP, "node_modules/tms-edge"), { recursive: true });
+  await installTarball(APP);
   emu = await startEmulator();
 });
 after(async () => {

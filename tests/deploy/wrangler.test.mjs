@@ -23,7 +23,6 @@ before(async () => {
   mkdirSync(join(dir, "src"));
   copyFileSync(join(QS, "wrangler.toml"), join(dir, "wrangler.toml"));
   copyFileSync(join(QS, "worker.js"), join(dir, "src/index.js"));
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "tms-worker", private: true, type: "module" }));
   env = { ...process.env, WRANGLER_SEND_METRICS: "false", XDG_CONFIG_HOME: join(dir, ".config"), NO_COLOR: "1", CI: "1" };
   emu = await startEmulator();
 });
