@@ -10,7 +10,8 @@ build: setup
 
 # The tarball users install until the package is published: dist/tms-edge-<version>.tgz
 # (`npm install /path/to/dist/tms-edge-<version>.tgz`).
-pack: setup
+pack:
+	@TMS_SETUP=build scripts/setup.sh
 	@scripts/build.sh --pack
 
 test: build
@@ -18,9 +19,9 @@ test: build
 
 # The live demo: TMS emulator + example worker in workerd (Miniflare) + page on 127.0.0.1.
 # Prints the URL; Ctrl-C stops everything. Ports: make demo DEMO_PORT=8788 EMULATOR_PORT=8787
-# Its own setup profile: only what the demo uses (no Chromium, fuzzer, benchmark SDK or deploy tools).
+# The build setup profile: only what the demo uses (no Chromium, fuzzer, benchmark SDK or deploy tools).
 demo:
-	@TMS_SETUP=demo scripts/setup.sh
+	@TMS_SETUP=build scripts/setup.sh
 	@scripts/build.sh
 	@scripts/demo.sh
 

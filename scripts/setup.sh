@@ -11,10 +11,11 @@ WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1
 
 log() { printf 'setup: %s\n' "$*"; }
 
-# Profile: TMS_SETUP=demo (`make demo`) installs only what the demo needs: the wasm build tools
-# and the root's JS tools; no Chromium, cargo-fuzz, benchmark SDK or deploy tools.
+# Profile: TMS_SETUP=build (`make demo`, `make pack`) installs only what building the package and
+# running the demo need: the wasm build tools and the root's JS tools (wasm-opt, workerd); no
+# Chromium, cargo-fuzz, benchmark SDK or deploy tools.
 profile=${TMS_SETUP:-full}
-case "$profile" in full|demo) ;; *) echo "setup: TMS_SETUP must be full or demo" >&2; exit 2 ;; esac
+case "$profile" in full|build) ;; *) echo "setup: TMS_SETUP must be full or build" >&2; exit 2 ;; esac
 export PATH="$HOME/.cargo/bin:$PATH"
 
 apt_updated=0
@@ -77,7 +78,7 @@ fi
 # 7. The tools users build, deploy and check the package with (tests/deploy/package.json,
 # pinned; why each one: README.md, "Release and deploy tools"): wrangler, Bun, Next.js, publint,
 # attw. Their own directory and lockfile, so that the root's dev tools stay small. Not for the
-# demo profile.
+# build profile.
 if [ "$profile" = full ] && { [ ! -f tests/deploy/node_modules/.package-lock.json ] \
    || [ tests/deploy/package.json -nt tests/deploy/node_modules/.package-lock.json ] \
    || [ tests/deploy/package-lock.json -nt tests/deploy/node_modules/.package-lock.json ]; }; then
