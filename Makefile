@@ -1,6 +1,6 @@
 # One command each: `make test` (installs what is missing, builds, runs every suite),
 # `make build` (the npm package in pkg/). See README.md.
-.PHONY: setup build test test-only clean fuzz demo soak bench fleet
+.PHONY: setup build pack test test-only clean fuzz demo soak bench fleet
 
 setup:
 	@scripts/setup.sh
@@ -8,12 +8,21 @@ setup:
 build: setup
 	@scripts/build.sh
 
+# The tarball users install until the package is published: dist/tms-edge-<version>.tgz
+# (`npm install /path/to/dist/tms-edge-<version>.tgz`).
+pack:
+	@TMS_SETUP=build scripts/setup.sh
+	@scripts/build.sh --pack
+
 test: build
 	@scripts/test.sh
 
 # The live demo: TMS emulator + example worker in workerd (Miniflare) + page on 127.0.0.1.
 # Prints the URL; Ctrl-C stops everything. Ports: make demo DEMO_PORT=8788 EMULATOR_PORT=8787
-demo: build
+# The build setup profile: only what the demo uses (no Chromium, fuzzer, benchmark SDK or deploy tools).
+demo:
+	@TMS_SETUP=build scripts/setup.sh
+	@scripts/build.sh
 	@scripts/demo.sh
 
 # Runs the suites without the setup/build steps (after a `make build`).
@@ -21,7 +30,7 @@ test-only:
 	@scripts/test.sh
 
 clean:
-	rm -rf target pkg
+	rm -rf target pkg dist
 
 # Coverage-guided fuzzing of every parser, FUZZ_SECONDS per target (default 300).
 fuzz: setup

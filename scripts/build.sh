@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds the npm package into pkg/: wasm-pack's output (target web) merged with pkg-template/.
+# Builds the npm package into pkg/: wasm-pack's output (target web) merged with pkg-template/,
+# the LICENSE and the emulator (pkg/emulator/: the `tms-emulator` bin and "tms-edge/emulator").
+#   scripts/build.sh --pack   also packs pkg/ into dist/tms-edge-<version>.tgz (`make pack`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -9,10 +11,30 @@ rm -rf pkg
 # never try to download anything. wasm-opt comes from npm's binaryen on PATH.
 wasm_run wasm-pack --quiet build --release --target web --out-dir pkg --out-name tms_edge --mode no-install . >/dev/null
 rm -f pkg/package.json pkg/.gitignore pkg/README.md
-cp pkg-template/*.js pkg-template/index.d.ts pkg-template/README.md pkg/
+cp pkg-template/*.js pkg-template/index.d.ts pkg-template/README.md LICENSE pkg/
 cp -R pkg-template/stores pkg/ # the store adapters (subpath exports tms-edge/redis, ...)
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-sed "s/@VERSION@/$version/" pkg-template/package.json > pkg/package.json
+
+# The emulator ships in the package so that users can develop against it before they have
+# credentials (the `tms-emulator` bin and the `tms-edge/emulator` export): its own files only.
+mkdir -p pkg/emulator
+cp emulator/*.mjs emulator/index.d.ts emulator/README.md pkg/emulator/
+chmod +x pkg/emulator/cli.mjs
+
+# Metadata from Cargo.toml, so that the crate and the npm package cannot disagree.
+cargo_field() { sed -n "s/^$1 = \"\(.*\)\"/\1/p" Cargo.toml | head -1; }
+version=$(cargo_field version)
+repository=$(cargo_field repository)
+homepage=$(cargo_field homepage); homepage=${homepage:-$repository#readme}
+sed -e "s|@VERSION@|$version|" -e "s|@REPOSITORY@|git+$repository.git|" -e "s|@HOMEPAGE@|$homepage|" \
+  pkg-template/package.json > pkg/package.json
 wasm=$(wc -c < pkg/tms_edge_bg.wasm); glue=$(wc -c < pkg/tms_edge.js)
 wasm_gz=$(gzip -9c pkg/tms_edge_bg.wasm | wc -c); glue_gz=$(gzip -9c pkg/tms_edge.js | wc -c)
 echo "build: pkg/ tms-edge $version: wasm $wasm B ($wasm_gz gz), glue $glue B ($glue_gz gz)"
+
+# The tarball users install until the package is published: `npm install ./dist/tms-edge-<v>.tgz`.
+if [ "${1:-}" = --pack ]; then
+  mkdir -p dist
+  rm -f "dist/tms-edge-$version.tgz"
+  npm pack ./pkg --pack-destination dist --ignore-scripts --loglevel=error >/dev/null
+  echo "pack: dist/tms-edge-$version.tgz ($(wc -c < "dist/tms-edge-$version.tgz") B): npm install $PWD/dist/tms-edge-$version.tgz"
+fi

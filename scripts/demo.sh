@@ -61,8 +61,10 @@ cleanup() {
   [ "$own_state" = 1 ] && rm -rf "$state"
   return 0
 }
-trap 'cleanup; exit 130' INT
-trap 'cleanup; exit 143' TERM
+# Ctrl-C (INT) or TERM is how the demo is meant to end: stop the children and exit 0, so that
+# `make demo` ends quietly instead of reporting the signal as an error.
+stopped() { echo; echo "demo: stopped"; cleanup; exit 0; }
+trap stopped INT TERM
 trap 'cleanup' EXIT
 
 wait_for_file() { # file lines seconds pid

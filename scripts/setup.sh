@@ -10,6 +10,12 @@ WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1
 [ -n "$WASM_BINDGEN_VERSION" ] || { echo "setup: cannot read the pinned wasm-bindgen version from Cargo.toml" >&2; exit 1; }
 
 log() { printf 'setup: %s\n' "$*"; }
+
+# Profile: TMS_SETUP=build (`make demo`, `make pack`) installs only what building the package and
+# running the demo need: the wasm build tools and the root's JS tools (wasm-opt, workerd); no
+# Chromium, cargo-fuzz, benchmark SDK or deploy tools.
+profile=${TMS_SETUP:-full}
+case "$profile" in full|build) ;; *) echo "setup: TMS_SETUP must be full or build" >&2; exit 2 ;; esac
 export PATH="$HOME/.cargo/bin:$PATH"
 
 apt_updated=0
@@ -42,13 +48,13 @@ fi
 
 # 3b. cargo-fuzz, where the machine has a nightly toolchain (libFuzzer needs it). Without
 # nightly the fuzz smoke is skipped; tests/robustness.rs covers the parsers on stable.
-if rustup toolchain list 2>/dev/null | grep -q '^nightly' && ! command -v cargo-fuzz >/dev/null; then
+if [ "$profile" = full ] && rustup toolchain list 2>/dev/null | grep -q '^nightly' && ! command -v cargo-fuzz >/dev/null; then
   log "installing cargo-fuzz (about 1 min)"
   cargo install -q cargo-fuzz
 fi
 
 # 4. Headless Chromium and its driver for wasm-bindgen-test and Playwright.
-if [ "${TMS_SKIP_CHROMIUM:-0}" != 1 ] && ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then
+if [ "$profile" = full ] && [ "${TMS_SKIP_CHROMIUM:-0}" != 1 ] && ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then
   log "installing chromium and chromium-driver from Debian"
   apt_install chromium chromium-driver
 fi
@@ -70,9 +76,19 @@ if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.
   touch node_modules/.package-lock.json
 fi
 # 6. The benchmark's own dev dependency (the vendor SDK it compares against; bench/ only).
-if [ ! -f bench/node_modules/.package-lock.json ] || [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; then
+if [ "$profile" = full ] && { [ ! -f bench/node_modules/.package-lock.json ] || [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; }; then
   log "npm install in bench/ (the vendor SDK the benchmark compares against)"
   (cd bench && npm install --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json) \
     || log "bench/ dependencies not installed: the benchmark marks the SDK n/a"
+fi
+# 7. The tools users build, deploy and check the package with (tests/deploy/package.json,
+# pinned; why each one: README.md, "Release and deploy tools"): wrangler, Bun, Next.js, publint,
+# attw. Their own directory and lockfile, so that the root's dev tools stay small. Not for the
+# build profile.
+if [ "$profile" = full ] && { [ ! -f tests/deploy/node_modules/.package-lock.json ] \
+   || [ tests/deploy/package.json -nt tests/deploy/node_modules/.package-lock.json ] \
+   || [ tests/deploy/package-lock.json -nt tests/deploy/node_modules/.package-lock.json ]; }; then
+  log "npm install in tests/deploy/ (wrangler, bun, next, publint, attw; about 40 s)"
+  (cd tests/deploy && npm install --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json)
 fi
 log "ready"

@@ -231,7 +231,8 @@ function renderJobLine(forceRunning = false) {
     parts.push(h("span", {}, h("b", {}, String(r.upstreamRequests)), ` upstream TMS request${r.upstreamRequests === 1 ? "" : "s"}`));
     if (r.refreshes) parts.push(h("span", {}, h("b", {}, String(r.refreshes)), " refreshed ahead"));
     if (r.retries) parts.push(h("span", { class: "warn" }, `${r.retries} retr${r.retries === 1 ? "y" : "ies"}`));
-    if (r.failedRefreshes) parts.push(h("span", { class: "warn" }, `${r.failedRefreshes} failed refresh${r.failedRefreshes === 1 ? "" : "es"}`));
+    if (r.staleServed) parts.push(h("span", { class: "warn", title: "a refresh failed; the cached token was still valid and was used" }, `${r.staleServed} refresh${r.staleServed === 1 ? "" : "es"} failed, cached token used`));
+    if (r.errors) parts.push(h("span", { class: "warn", title: "no valid token could be obtained: see the tenants' status" }, `${r.errors} tenant${r.errors === 1 ? "" : "s"} without a token`));
     if (r.listError) parts.push(h("span", { class: "warn", title: r.listError.message }, `tenant list unavailable (${r.listError.code}${r.listError.status ? ` ${r.listError.status}` : ""}): used the last known list`));
   } else if (s && !s.running && !forceRunning) {
     parts.push(h("span", {}, "No run yet. ", S.cfg.cronSec > 0 ? `The cron trigger runs every ${S.cfg.cronSec} s.` : "Press “Run KPI job now”."));

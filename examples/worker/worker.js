@@ -186,7 +186,10 @@ function runJob(s, trigger) {
       upstreamRequests: after.upstreamRequests - before.upstreamRequests,
       retries: s.eventCounts.retry - eventsBefore.retry,
       refreshes: after.refreshes - before.refreshes,
-      failedRefreshes: s.eventCounts.error - eventsBefore.error,
+      // Only a failed refresh that fell back to a still-valid cached token counts here; a tenant
+      // that got no token at all (say after a cold cache) is in `errors`, not a "failed refresh".
+      staleServed: [...result.tokens.keys()].filter((t) => (record(s, t).lastError?.at ?? 0) >= startedAt).length,
+      errorEvents: s.eventCounts.error - eventsBefore.error,
       listError,
     };
   })().finally(() => {

@@ -5,8 +5,10 @@
 //
 // Checks: the page loads and fills in, the burst of 500 token() calls reaches the TMS once (as
 // the page's log shows), the fault switches reach the emulator and retries show in the log, the
-// JWT inspector decodes in the browser, and no secret or token appears in the page (DOM text,
-// attributes, form values) or in any response the page received. Saves tests/out/demo.png.
+// JWT inspector decodes in the browser, a cold cache is not reported as failures, nothing spills
+// out of its card at 420 and 360 px, no secret or token appears in the page (DOM text,
+// attributes, form values) or in any response the page received, and TERM ends demo.sh with
+// exit code 0. Saves tests/out/demo.png.
 // Stops everything it started: demo.sh (which stops its children), Chromium, temp directories.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -36,6 +38,7 @@ function startDemo(stateDir) {
   let err = "";
   child.stderr.on("data", (d) => { err += d; });
   const exited = new Promise((r) => child.once("exit", (code, signal) => r({ code, signal })));
+  child.exitPromise = exited;
   const ready = new Promise((resolveReady, rejectReady) => {
     const timer = setTimeout(() => rejectReady(new Error(`demo did not start in 90 s\n${out}\n${err}`)), 90_000);
     child.stdout.on("data", (d) => {
@@ -138,6 +141,40 @@ test("demo: page, burst coalescing, faults, JWT inspector, no secrets in the bro
   // Batching shows in the log: 12 tenants, /oauthTokens requests of at most 5.
   await page.waitForFunction(() => document.querySelectorAll('#log li[data-endpoint="batch"]').length >= 3, null, { timeout: 10_000 });
 
+  // 1b. A cold cache, then the job: every token is fetched anew, and nothing is reported as a
+  //     failed refresh (there was nothing to refresh) or as a tenant without a token.
+  await page.click("#cold");
+  await page.waitForFunction(() => !document.querySelector("#tenants .state.fresh, #tenants .state.due"), null, { timeout: 10_000 });
+  await page.click("#run-job");
+  await page.waitForFunction(() => {
+    const users = [...document.querySelectorAll("#tenants tbody tr")].filter((r) => !r.classList.contains("host"));
+    return users.length === 12 && users.every((r) => r.querySelector(".state.fresh, .state.due")) && !document.querySelector(".jobline .spin");
+  }, null, { timeout: 30_000 });
+  const jobLine = await page.textContent("#job-info");
+  assert.match(jobLine, /12\/12 tokens/, jobLine);
+  assert.doesNotMatch(jobLine, /fail|without a token/, "a cold cache is no failure");
+
+  // 1c. A phone-sized window (420 px and 360 px): nothing spills out of the page or of its card
+  //     (wide tables scroll inside theirs).
+  for (const width of [420, 360]) {
+    await page.setViewportSize({ width, height: 900 });
+    const spills = await page.evaluate(() => {
+      const out = [];
+      const vw = document.documentElement.clientWidth;
+      if (document.documentElement.scrollWidth > vw) out.push(`page ${document.documentElement.scrollWidth} px wide in ${vw} px`);
+      for (const card of document.querySelectorAll(".card, .tile, .top-inner")) {
+        const c = card.getBoundingClientRect();
+        for (const el of card.querySelectorAll("*")) {
+          const r = el.getBoundingClientRect();
+          if (r.width && !el.closest(".table-wrap, .log") && (r.right > c.right + 1 || r.left < c.left - 1)) out.push(`${card.className} > ${el.tagName.toLowerCase()}.${el.className}`);
+        }
+      }
+      return out.slice(0, 10);
+    });
+    assert.deepEqual(spills, [], `at ${width} px`);
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
+
   // 2. Burst: 500 concurrent token() calls on a cold cache make exactly one upstream request.
   await page.selectOption("#burst-tenant", "tenant001");
   await page.click("#burst");
@@ -236,6 +273,8 @@ test("demo: page, burst coalescing, faults, JWT inspector, no secrets in the bro
   await context.close();
   context = null;
   await demo.stop();
+  const { code } = await demo.child.exitPromise;
+  assert.equal(code, 0, "a stop on TERM (or Ctrl-C) is a clean exit: `make demo` reports no error");
   assert.ok(await refused(pageUrl), "demo page port is closed");
   assert.ok(await refused(`${emulator}/_emulator/stats`), "emulator port is closed");
 });

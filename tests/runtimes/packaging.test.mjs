@@ -3,11 +3,11 @@
 // lib (tsc --noEmit, skipLibCheck off, no @types at all).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, HERE, installPackage, packPackage, startEmulator } from "./lib/setup.mjs";
-import { envFor } from "./lib/workerd.mjs";
+import { README_GATEWAY, README_SECRET, dotEnvFor } from "./lib/quickstart.mjs";
 
 const CONDITIONS = ["types", "workerd", "edge-light", "deno", "node", "browser", "default"];
 let consumer;
@@ -76,18 +76,100 @@ describe("packaging: Node 20 from the installed package", () => {
     assert.equal(out.trim(), "function true TMS_INVALID_TOKEN");
   });
 
-  test("packaging: the README Node quick start runs as written", async () => {
+  test("packaging: the README Node quick start runs as written, settings from .env", async () => {
     const dir = join(consumer, "runtimes-node");
     mkdirSync(dir, { recursive: true });
     copyFileSync(join(HERE, "quickstart/node.mjs"), join(dir, "token.mjs"));
-    const api = `${emu.url}/api/kpi/v1/tenants/tenant001/kpis`;
+    writeFileSync(join(dir, ".env"), dotEnvFor(emu));
+    // The README's local-development command, with the test emulator's port.
+    const readme = readFileSync(join(HERE, "../../pkg-template/README.md"), "utf8");
+    const command = /`(node --env-file=\.env token\.mjs tenant001 (\S+))`/.exec(readme);
+    assert.ok(command, "the npm README shows the Node local-development command");
+    const api = command[2].replace(README_GATEWAY, emu.url);
+    const args = command[1].split(" ").slice(1).map((a) => (a === command[2] ? api : a));
+    const { MDSP_GATEWAY_URL, ...rest } = process.env; // only .env's settings count
     const out = await new Promise((resolve, reject) =>
-      execFile(process.execPath, [join(dir, "token.mjs"), "tenant001", api], { cwd: dir, env: { ...process.env, ...envFor(emu) } }, (err, stdout, stderr) =>
+      execFile(process.execPath, args, { cwd: dir, env: rest }, (err, stdout, stderr) =>
         err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
     assert.match(out, /^tenant001: token until \d{4}-\d\d-\d\dT/m);
     assert.match(out, new RegExp(`^${api.replace(/[.?*+^$()[\]{}|\\/]/g, "\\$&")}: HTTP 200$`, "m"));
+  });
+
+  test("packaging: the npm README's API example runs as written", async () => {
+    const readme = readFileSync(join(HERE, "../../pkg-template/README.md"), "utf8");
+    const api = readme.slice(readme.indexOf("\n## API\n"));
+    const code = /```js\n([\s\S]*?)```/.exec(api)?.[1];
+    assert.ok(code, "the API section starts with a js example");
+    const dir = join(consumer, "runtimes-node");
+    mkdirSync(dir, { recursive: true });
+    // The README's emulator (port 8787, --secret dev-secret) is this test's emulator.
+    writeFileSync(join(dir, "api.mjs"), code.replaceAll(README_GATEWAY, emu.url).replaceAll(`"${README_SECRET}"`, JSON.stringify(emu.credentials.clientSecret)));
+    const out = await new Promise((resolve, reject) =>
+      execFile(process.execPath, [join(dir, "api.mjs")], { cwd: dir }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
+    );
+    const [first, second] = out.trim().split("\n");
+    assert.match(first, /^tenant001 tenant001 \d{4}-\d\d-\d\dT\S+ \{"hits":0,"misses":1,"upstreamRequests":1,/);
+    assert.equal(second, "TMS_UNAUTHORIZED 403");
+  });
+
+  test("packaging: `tms-emulator --secret … --print-env` prints the README's settings", async (t) => {
+    const cli = readFileSync(join(consumer, "node_modules/tms-edge/emulator/cli.mjs"), "utf8");
+    if (/Stand-in/.test(cli)) return t.skip("emulator/cli.mjs is not in this tree yet (the build ships a stand-in)");
+    const child = spawn(join(consumer, "node_modules/.bin/tms-emulator"), ["--port", "0", "--secret", README_SECRET, "--print-env"], { cwd: consumer, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      let out = "";
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no settings in 15 s: ${out}`)), 15_000);
+        child.stdout.on("data", (d) => {
+          out += d;
+          if (/\n\n/.test(out)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.once("exit", (code) => reject(new Error(`tms-emulator exited ${code}: ${out}`)));
+      });
+      const printed = Object.fromEntries(out.split("\n\n")[0].split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+      const readme = Object.fromEntries(readFileSync(join(HERE, "quickstart/dev.env"), "utf8").trim().split("\n").map((l) => l.split("=")));
+      for (const [name, value] of Object.entries(readme)) {
+        if (name === "MDSP_GATEWAY_URL") assert.match(printed[name] ?? "", /^http:\/\/127\.0\.0\.1:\d+$/);
+        else assert.equal(printed[name], value, `${name} as in the README`);
+      }
+    } finally {
+      child.kill("SIGTERM");
+    }
+  });
+
+  test("packaging: the tms-emulator bin and the tms-edge/emulator export start an emulator", async () => {
+    const bin = join(consumer, "node_modules/.bin/tms-emulator");
+    assert.ok(existsSync(bin), "npm linked the bin");
+    const child = spawn(bin, ["--port", "0"], { cwd: consumer, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      let out = "";
+      const url = await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no URL in 15 s: ${out}`)), 15_000);
+        child.stdout.on("data", (d) => {
+          out += d;
+          const m = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[0]);
+          }
+        });
+        child.once("exit", (code) => reject(new Error(`tms-emulator exited ${code}: ${out}`)));
+      });
+      assert.equal((await fetch(`${url}/token_keys`)).status, 200);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    const out = execFileSync(
+      process.execPath,
+      ["--input-type=module", "-e", `import { startEmulator } from "tms-edge/emulator"; const e = await startEmulator({ port: 0, quiet: true }); const r = await fetch(e.url + "/token_keys"); console.log(r.status, typeof e.credentials.clientId); await e.close();`],
+      { cwd: consumer, encoding: "utf8" },
+    );
+    assert.equal(out.trim(), "200 string");
   });
 });
 
@@ -135,16 +217,19 @@ describe("packaging: TypeScript consumers (tsc --noEmit)", () => {
 });
 
 describe("packaging: the README quick starts are the tested files", () => {
-  const files = ["worker.js", "wrangler.toml", "deno.ts", "vercel.js", "node.mjs", "browser.html"];
-  // The repository README and the npm README carry the "Supported runtimes" section.
-  const docs = [join(HERE, "../../README.md"), join(HERE, "../../pkg-template/README.md")].filter(
-    (f) => existsSync(f) && readFileSync(f, "utf8").includes("## Supported runtimes"),
-  );
+  const files = ["worker.js", "wrangler.toml", "deno.ts", "vercel.js", "node.mjs", "browser.html", "bun.js", "next-route.js", "dev.env", "dev.vars"];
+  // The npm README (users) carries them; the repository README (contributors) links to it and
+  // does not repeat them.
+  const npmReadme = readFileSync(join(HERE, "../../pkg-template/README.md"), "utf8");
+  const repoReadme = readFileSync(join(HERE, "../../README.md"), "utf8");
   for (const f of files) {
-    test(`packaging: quickstart/${f} appears verbatim in ${docs.length} README(s)`, () => {
-      assert.ok(docs.length > 0, "no README with a Supported runtimes section");
+    test(`packaging: quickstart/${f} appears verbatim in the npm README, not in the repository README`, () => {
       const code = readFileSync(join(HERE, "quickstart", f), "utf8").trim();
-      for (const d of docs) assert.ok(readFileSync(d, "utf8").includes(code), `${d} does not contain quickstart/${f} as written`);
+      assert.ok(npmReadme.includes(code), `pkg-template/README.md does not contain quickstart/${f} as written`);
+      assert.ok(!repoReadme.includes(code), `README.md repeats quickstart/${f}: link to pkg-template/README.md instead`);
     });
   }
+  test("packaging: the repository README links to the npm README", () => {
+    assert.match(repoReadme, /\(pkg-template\/README\.md\)/);
+  });
 });

@@ -1,4 +1,4 @@
-// Deno: main.ts — deno run --allow-net --allow-env main.ts
+// Deno: main.ts — deno run --allow-net --allow-env --unstable-no-legacy-abort main.ts
 import { TmsError, TokenManager } from "npm:tms-edge";
 
 const tms = TokenManager.fromEnv(Deno.env.toObject());
