@@ -63,12 +63,12 @@ const timeOf = (iso) => {
 
 // --- worker API -----------------------------------------------------------------------------
 
-async function api(method, path) {
-  const res = await fetch(path, { method, headers: { accept: "application/json" } });
-  const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(body.message || body.error || `HTTP ${res.status}`);
-  if (typeof body.now === "number") S.offset = body.now - Date.now();
-  return body;
+async function api(method, path, body) {
+  const res = await fetch(path, { method, headers: { accept: "application/json" }, body });
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(data.message || data.error || `HTTP ${res.status}`);
+  if (typeof data.now === "number") S.offset = data.now - Date.now();
+  return data;
 }
 
 async function refreshStatus() {
@@ -241,10 +241,23 @@ function renderJobLine(forceRunning = false) {
   line.replaceChildren(...parts);
 }
 
+/** Isolates sharing the Durable Object coordinator: how many there were, what they took from it. */
+function renderShared() {
+  const sh = S.status?.shared;
+  const el = $("#shared-info");
+  if (!sh || !el) return;
+  el.textContent = sh.coordinator
+    ? `Isolates so far: ${sh.isolates} · tokens from the shared Durable Object: ${sh.fromCoordinator}` +
+      ` · requests to the TMS: ${sh.upstreamRequests}` +
+      (sh.coordinatorErrors ? ` · coordinator errors: ${sh.coordinatorErrors}` : "")
+    : `Isolates so far: ${sh.isolates} (no coordinator bound: each isolate asks the TMS itself)`;
+}
+
 function renderStatus() {
   const s = S.status;
   if (!s) return;
   renderJobLine();
+  renderShared();
   const t = now();
   for (const rec of s.tenants) {
     const gen = rec.token?.generation ?? 0;
@@ -532,6 +545,22 @@ function when(sec) {
   return `${d.toLocaleString([], { hour12: false })} (${rel >= 0 ? `in ${span}` : `${span} ago`})`;
 }
 
+/** The worker's tm.verify() of the pasted token: each check, passed, failed or not reached. */
+async function verifyJwt() {
+  const list = $("#jwt-checks");
+  const text = $("#jwt-input").value.trim();
+  if (!text) return list.replaceChildren(h("li", { class: "muted" }, "Paste a JWT first."));
+  const r = await api("POST", "/api/verify", text).catch((err) => ({ ok: false, passed: [], failed: "format", message: String(err) }));
+  const all = ["format", "alg", "typ", "exp", "iat", "iss", "signature"];
+  list.replaceChildren(
+    ...all.map((c) => {
+      const state = r.passed?.includes(c) ? "pass" : r.failed === c ? "fail" : "skip";
+      const mark = state === "pass" ? "✓" : state === "fail" ? "✗" : "–";
+      return h("li", { class: state, dataset: { check: c } }, `${mark} ${c}${state === "fail" ? `: ${r.message}` : ""}`);
+    }),
+  );
+}
+
 async function decode() {
   const out = $("#jwt-output");
   const text = $("#jwt-input").value.trim();
@@ -588,9 +617,15 @@ async function main() {
     S.status = await api("POST", "/api/cold").catch(() => S.status);
     renderStatus();
   });
+  $("#new-isolate").addEventListener("click", async () => {
+    S.status = await api("POST", "/api/isolate").catch(() => S.status);
+    renderStatus();
+    await runJob();
+  });
   $("#burst").addEventListener("click", burst);
   $("#show-kpi").addEventListener("change", renderLog);
   $("#jwt-decode").addEventListener("click", decode);
+  $("#jwt-verify").addEventListener("click", verifyJwt);
   $("#jwt-sample").addEventListener("click", () => {
     $("#jwt-input").value = sampleJwt();
     decode();

@@ -197,10 +197,17 @@ mf = new Miniflare({
   modules: [
     { type: "ESModule", path: join(here, "worker.js"), contents: readFileSync(join(here, "worker.js")) },
     { type: "ESModule", path: join(here, "tms-edge"), contents: 'export * from "./node_modules/tms-edge/workerd.js";\n' },
+    {
+      type: "ESModule",
+      path: join(here, "tms-edge/durable-object"),
+      contents: 'export * from "../node_modules/tms-edge/stores/durable-object.js";\n',
+    },
     ...packageModules(PKG),
   ],
   compatibilityDate: "2025-01-01",
   bindings,
+  // The shared tier: one Durable Object per host tenant (SQLite-backed, as wrangler.toml says).
+  durableObjects: { TMS_COORDINATOR: { className: "TokenCoordinator", useSQLite: true } },
   host: "127.0.0.1",
   port: 0,
 });

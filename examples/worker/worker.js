@@ -8,11 +8,22 @@
 //   POST /api/job                       run the KPI job now (the cron trigger runs it too)
 //   POST /api/burst?tenant=T&n=500      cold cache for T, then n concurrent token(T) calls
 //   POST /api/cold                      drop every cached token (invalidate())
+//   POST /api/verify                    body: a JWT; tm.verify() of it: which checks passed
+//   POST /api/isolate                   start over as a new isolate: an empty memory cache
+//                                       that gets its tokens from the shared coordinator
+//
+// Isolates share tokens through a Durable Object (tms-edge/durable-object, bound as
+// TMS_COORDINATOR): a new or evicted isolate reads the coordinator instead of asking the TMS,
+// and at a refresh point one isolate refreshes for all.
 //
 // The service's rule: "never expose tokens through endpoints". Every response is built from
 // expiry times, counters and error codes only, and leakGuard() refuses to send a body that
 // contains the client secret or anything shaped like a JWT.
 import { TokenManager, decodeJwt } from "tms-edge";
+import { durableObjectStore, TokenCoordinator } from "tms-edge/durable-object";
+
+// The Durable Object class the TMS_COORDINATOR binding names (wrangler.toml): re-exported here.
+export { TokenCoordinator };
 
 // The library default; it is capped at half a token's lifetime, so with the demo's 120 s tokens
 // the effective margin is about 60 s.
@@ -32,19 +43,10 @@ function init(env) {
     runs: 0,
     running: null,
     lastBurst: null,
-    tm: TokenManager.fromEnv(env, {
-      refreshBeforeExpiry: REFRESH_BEFORE_EXPIRY,
-      // Events never carry a secret or a token: safe to keep and to show.
-      onEvent(e) {
-        s.eventCounts[e.type] = (s.eventCounts[e.type] ?? 0) + 1;
-        if (e.userTenant && (e.type === "refresh" || e.type === "error")) {
-          const rec = record(s, e.userTenant);
-          if (e.type === "refresh") rec.refreshStartedAt = Date.now();
-          if (e.type === "error") rec.lastError = { code: e.code, at: Date.now() };
-        }
-      },
-    }),
+    isolates: 1,
+    retired: { storeHits: 0, storeMisses: 0, storeErrors: 0, upstreamRequests: 0 },
   };
+  s.tm = manager(env, s);
   s.hostTenant = env.MDSP_HOST_TENANT;
   s.gateway = (env.MDSP_GATEWAY_URL || `https://gateway.${env.MDSP_REGION || "eu1"}.${env.HOST_BASEDOMAIN || "mindsphere.io"}`).replace(/\/+$/, "");
   s.kpiUrl = (tenant) =>
@@ -52,6 +54,38 @@ function init(env) {
   s.secrets = [env.MDSP_KEY_STORE_CLIENT_SECRET].filter(Boolean);
   record(s, s.hostTenant).role = "host";
   return s;
+}
+
+/** This isolate's TokenManager: its memory cache in front of the shared coordinator. */
+function manager(env, s) {
+  return TokenManager.fromEnv(env, {
+    refreshBeforeExpiry: REFRESH_BEFORE_EXPIRY,
+    // One coordinator object per host tenant; without the binding, memory only.
+    store: env.TMS_COORDINATOR ? durableObjectStore(env.TMS_COORDINATOR, { name: env.MDSP_HOST_TENANT }) : undefined,
+    // Events never carry a secret or a token: safe to keep and to show.
+    onEvent(e) {
+      s.eventCounts[e.type] = (s.eventCounts[e.type] ?? 0) + 1;
+      if (e.userTenant && (e.type === "refresh" || e.type === "error")) {
+        const rec = record(s, e.userTenant);
+        if (e.type === "refresh") rec.refreshStartedAt = Date.now();
+        if (e.type === "error") rec.lastError = { code: e.code, at: Date.now() };
+      }
+    },
+  });
+}
+
+/** What the isolates did together: this one's counters plus those of the ones before it. */
+function isolatesView(s) {
+  const now = s.tm.stats();
+  const sum = (k) => (now[k] ?? 0) + s.retired[k];
+  return {
+    isolates: s.isolates,
+    coordinator: Boolean(s.env.TMS_COORDINATOR),
+    fromCoordinator: sum("storeHits"),
+    coordinatorMisses: sum("storeMisses"),
+    coordinatorErrors: sum("storeErrors"),
+    upstreamRequests: sum("upstreamRequests"),
+  };
 }
 
 function record(s, tenant) {
@@ -260,11 +294,28 @@ function statusView(s) {
       kpiError: r.kpiError,
     })),
     stats: s.tm.stats(),
+    shared: isolatesView(s),
     running: Boolean(s.running),
     runs: s.runs,
     lastRun: s.lastRun,
     lastBurst: s.lastBurst,
   };
+}
+
+/** The checks of tm.verify(), in the order it makes them. */
+const CHECKS = ["format", "alg", "typ", "exp", "iat", "iss", "signature"];
+
+/** tm.verify() of a pasted token: which checks passed, and the one that failed (never the token). */
+async function verifyView(s, jwt) {
+  try {
+    const claims = await s.tm.verify(jwt.trim());
+    return { ok: true, passed: CHECKS, claims: { ten: claims.ten ?? null, iss: claims.iss, iat: claims.iat ?? null, exp: claims.exp } };
+  } catch (err) {
+    const m = String(err?.message ?? "");
+    const failed =
+      /malformed/.test(m) ? "format" : /signature|`kid`/.test(m) ? "signature" : CHECKS.find((c) => m.includes(`\`${c}\``)) ?? "format";
+    return { ok: false, passed: CHECKS.slice(0, CHECKS.indexOf(failed)), failed, code: err?.code ?? "ERROR", message: m };
+  }
 }
 
 const JWT_SHAPE = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/;
@@ -301,6 +352,19 @@ export default {
           const tenant = url.searchParams.get("tenant") || s.tenantList[0] || s.hostTenant;
           const n = Math.min(MAX_BURST, Math.max(1, Number.parseInt(url.searchParams.get("n") ?? "500", 10) || 500));
           return json(s, await burst(s, tenant, n));
+        }
+        case "POST /api/verify":
+          return json(s, await verifyView(s, await request.text()));
+        case "POST /api/isolate": {
+          // As when the runtime evicts this isolate and starts another: memory is gone, the
+          // coordinator is not.
+          const old = s.tm.stats();
+          for (const k of Object.keys(s.retired)) s.retired[k] += old[k] ?? 0;
+          s.tm.free();
+          s.tm = manager(env, s);
+          s.isolates++;
+          for (const rec of s.tenants.values()) rec.token = null;
+          return json(s, statusView(s));
         }
         case "POST /api/cold":
           s.tm.invalidate();

@@ -45,6 +45,13 @@ pub fn margin_ms(refresh_before_expiry_ms: f64, lifetime_ms: f64) -> f64 {
     refresh_before_expiry_ms.min(lifetime_ms / 2.0).max(0.0)
 }
 
+/// How long before its expiry a token stops being handed out: 5% of its lifetime, at most
+/// 1 s. A token that is still valid when a call returns must not expire before the caller's
+/// next line can use it (event loops lag by tens of ms under load).
+pub fn guard_ms(lifetime_ms: f64) -> f64 {
+    (lifetime_ms * 0.05).clamp(0.0, 1_000.0)
+}
+
 /// The largest jitter: 10% of the lifetime, at most 60 s.
 pub fn max_jitter_ms(lifetime_ms: f64) -> f64 {
     (lifetime_ms * 0.1).clamp(0.0, 60_000.0)
@@ -61,11 +68,9 @@ pub fn timing(
     jitter_unit: f64,
 ) -> Timing {
     let jitter = max_jitter_ms(lifetime_ms) * jitter_unit.clamp(0.0, 1.0);
-    Timing {
-        stored_at_ms: now_ms,
-        refresh_at_ms: expires_at_ms - margin_ms(refresh_before_expiry_ms, lifetime_ms) - jitter,
-        expires_at_ms,
-    }
+    let refresh_at = expires_at_ms - margin_ms(refresh_before_expiry_ms, lifetime_ms) - jitter;
+    let t = Timing { stored_at_ms: now_ms, refresh_at_ms: refresh_at, expires_at_ms };
+    Timing { refresh_at_ms: refresh_at.min(t.usable_until()), ..t }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,8 +82,13 @@ pub enum Freshness {
 }
 
 impl Timing {
+    /// Until when the token is handed out at all (see `guard_ms`).
+    pub fn usable_until(&self) -> f64 {
+        self.expires_at_ms - guard_ms(self.expires_at_ms - self.stored_at_ms)
+    }
+
     pub fn freshness(&self, now_ms: f64) -> Freshness {
-        if now_ms < self.stored_at_ms || now_ms >= self.expires_at_ms {
+        if now_ms < self.stored_at_ms || now_ms >= self.usable_until() {
             Freshness::Expired
         } else if now_ms < self.refresh_at_ms {
             Freshness::Fresh
@@ -236,8 +246,13 @@ mod tests {
         assert_eq!(t.freshness(1_000.0), Freshness::Fresh);
         assert_eq!(t.freshness(26.0 * MIN - 1.0), Freshness::Fresh);
         assert_eq!(t.freshness(26.0 * MIN), Freshness::RefreshAhead);
-        assert_eq!(t.freshness(31.0 * MIN - 1.0), Freshness::RefreshAhead);
-        assert_eq!(t.freshness(31.0 * MIN), Freshness::Expired);
+        // Handed out until 1 s before expiry (the guard: 5% of the lifetime, at most 1 s).
+        assert_eq!(t.freshness(31.0 * MIN - 1_001.0), Freshness::RefreshAhead);
+        assert_eq!(t.freshness(31.0 * MIN - 1_000.0), Freshness::Expired);
+        assert_eq!(guard_ms(2_000.0), 100.0);
+        // A refresh point never lies past the guard (refreshBeforeExpiry 0, no jitter).
+        let late = timing(0.0, 10_000.0, 10_000.0, 0.0, 0.0);
+        assert_eq!(late.refresh_at_ms, 9_500.0);
     }
 
     #[test]

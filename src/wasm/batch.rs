@@ -73,13 +73,17 @@ impl Inner {
         }
         // A long call (retries, throttling) can outlive a token it took from the cache at
         // the start: such tenants go round again, so no expired token is ever returned.
+        // Every result is judged again after each round (not only the ones of the last round:
+        // a token of the first round can expire while later rounds wait for others).
+        let expired_now = |results: &Results| -> Vec<usize> {
+            let t = now();
+            (0..total).filter(|&i| matches!(results.borrow().get(i), Some(Some(Ok(s))) if s.expired(t))).collect()
+        };
         let mut pending: Vec<usize> = (0..total).collect();
         for round in 0..ROUNDS {
             let reporter: Reporter = if round == 0 { report.clone() } else { Rc::new(|_| {}) };
             self.clone().round(&tenants, &pending, &results, signal.clone(), reporter).await;
-            let t = now();
-            let expired = |r: &Option<Outcome>| matches!(r, Some(Ok(s)) if s.expired(t));
-            pending.retain(|i| results.borrow().get(*i).is_some_and(expired));
+            pending = expired_now(&results);
             if pending.is_empty() {
                 break;
             }
@@ -87,10 +91,11 @@ impl Inner {
         let late = TmsError::new(ErrorCode::Timeout, "the token expired before the call completed");
         let unfinished = TmsError::new(ErrorCode::Aborted, "not completed");
         let (ok, errors) = (Map::new(), Map::new());
-        for (i, (tenant, r)) in tenants.iter().zip(results.borrow().iter()).enumerate() {
+        let t = now();
+        for (tenant, r) in tenants.iter().zip(results.borrow().iter()) {
             let key = JsValue::from_str(tenant);
             match r {
-                Some(Ok(_)) if pending.contains(&i) => errors.set(&key, &error_to_js(&late)),
+                Some(Ok(s)) if s.expired(t) => errors.set(&key, &error_to_js(&late)),
                 Some(Ok(s)) => ok.set(&key, &s.token),
                 Some(Err(e)) => errors.set(&key, &error_to_js(e)),
                 None => errors.set(&key, &error_to_js(&unfinished)),

@@ -137,6 +137,8 @@ impl Inner {
         };
         match slot.wait(wait_ms, signal).await {
             Raced::Value(_) => match cell.borrow_mut().take() {
+                // Handed over a moment ago; judged again now (it may be a fallback near expiry).
+                Some(Ok(served)) if served.expired(now()) => Followed::Again,
                 Some(Ok(served)) => Followed::Done(Ok(served)),
                 // The leader failed: a still-valid cached token serves instead.
                 Some(Err(e)) => Followed::Done(self.engine().fall_back(tenant, e, now())),

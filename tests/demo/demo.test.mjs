@@ -154,6 +154,22 @@ test("demo: page, burst coalescing, faults, JWT inspector, no secrets in the bro
   assert.match(jobLine, /12\/12 tokens/, jobLine);
   assert.doesNotMatch(jobLine, /fail|without a token/, "a cold cache is no failure");
 
+  // 1b'. A new isolate (as after an eviction): an empty memory cache that gets every token from
+  //      the shared Durable Object coordinator, not from the TMS.
+  const before = await page.textContent("#shared-info");
+  const tmsBefore = Number(/requests to the TMS: (\d+)/.exec(before)?.[1]);
+  await page.click("#new-isolate");
+  await page.waitForFunction(() => /Isolates so far: 2/.test(document.querySelector("#shared-info")?.textContent ?? "") && !document.querySelector(".jobline .spin"), null, { timeout: 30_000 });
+  await page.waitForFunction(() => {
+    const users = [...document.querySelectorAll("#tenants tbody tr")].filter((r) => !r.classList.contains("host"));
+    return users.length === 12 && users.every((r) => r.querySelector(".state.fresh, .state.due"));
+  }, null, { timeout: 30_000 });
+  const shared = await page.textContent("#shared-info");
+  const fromCoordinator = Number(/from the shared Durable Object: (\d+)/.exec(shared)?.[1]);
+  const tmsAfter = Number(/requests to the TMS: (\d+)/.exec(shared)?.[1]);
+  assert.ok(fromCoordinator >= 12, `the new isolate took its tokens from the coordinator: ${shared}`);
+  assert.ok(tmsAfter - tmsBefore <= 2, `and asked the TMS for (almost) none: ${before} → ${shared}`);
+
   // 1c. A phone-sized window (420 px and 360 px): nothing spills out of the page or of its card
   //     (wide tables scroll inside theirs).
   for (const width of [420, 360]) {
@@ -263,6 +279,15 @@ test("demo: page, burst coalescing, faults, JWT inspector, no secrets in the bro
   await page.fill("#jwt-input", tokens[0]);
   await page.click("#jwt-decode");
   await page.waitForFunction(() => document.querySelector('#jwt-claims dd[data-claim="ten"]')?.textContent === "tenant001", null, { timeout: 10_000 });
+  // 6b. Verify in the worker (tm.verify): every check passes for the genuine token; a changed
+  //     signature fails the signature check, after all the others passed.
+  await page.click("#jwt-verify");
+  await page.waitForFunction(() => document.querySelectorAll("#jwt-checks li.pass").length === 7, null, { timeout: 15_000 });
+  const [hd, pl, sig] = tokens[0].split(".");
+  await page.fill("#jwt-input", `${hd}.${pl}.${sig.slice(0, 10)}${sig[10] === "A" ? "B" : "A"}${sig.slice(11)}`);
+  await page.click("#jwt-verify");
+  await page.waitForFunction(() => document.querySelector('#jwt-checks li.fail')?.dataset.check === "signature" &&
+    document.querySelectorAll("#jwt-checks li.pass").length === 6, null, { timeout: 15_000 });
   await page.fill("#jwt-input", "not.a-jwt");
   await page.click("#jwt-decode");
   await page.waitForFunction(() => /TMS_INVALID_TOKEN/.test(document.querySelector("#jwt-output").textContent), null, { timeout: 10_000 });

@@ -35,6 +35,8 @@ pub const MAX_PAUSE_MS: f64 = 600_000.0;
 pub struct Served<T> {
     pub token: T,
     pub expires_at_ms: f64,
+    /// Past this it is not handed out any more (`cache::guard_ms`).
+    pub usable_until_ms: f64,
 }
 
 /// What to do for a call for one tenant.
@@ -140,7 +142,7 @@ impl<T: Clone + PartialEq, W> Engine<T, W> {
     }
 
     fn served(entry_token: &T, t: &Timing) -> Served<T> {
-        Served { token: entry_token.clone(), expires_at_ms: t.expires_at_ms }
+        Served { token: entry_token.clone(), expires_at_ms: t.expires_at_ms, usable_until_ms: t.usable_until() }
     }
 
     /// A fresh token for `tenant`, if any: the hit path (counted).
@@ -293,7 +295,10 @@ impl<T: Clone + PartialEq, W> Engine<T, W> {
         let t = timing(now_ms, grant.expires_at_ms, grant.lifetime_ms, self.config.refresh_before_expiry_ms, rand);
         self.cache.insert(tenant, token.clone(), t);
         self.backoff.remove(tenant);
-        (Served { token, expires_at_ms: grant.expires_at_ms }, self.flights.land(tenant, flight))
+        (
+            Served { token, expires_at_ms: grant.expires_at_ms, usable_until_ms: t.usable_until() },
+            self.flights.land(tenant, flight),
+        )
     }
 
     /// A token from the shared tier (`shared::judge` said use it): cached with the timing its
@@ -302,7 +307,10 @@ impl<T: Clone + PartialEq, W> Engine<T, W> {
         self.cache.insert(tenant, token.clone(), timing);
         self.backoff.remove(tenant);
         self.stats.store_hits += 1;
-        (Served { token, expires_at_ms: timing.expires_at_ms }, self.flights.land(tenant, flight))
+        (
+            Served { token, expires_at_ms: timing.expires_at_ms, usable_until_ms: timing.usable_until() },
+            self.flights.land(tenant, flight),
+        )
     }
 
     /// What the shell's hit table should hold for `tenant` now (its cached token and timing,
@@ -384,8 +392,9 @@ impl<T: Clone + PartialEq, W> Engine<T, W> {
 }
 
 impl<T> Served<T> {
-    /// Whether a token handed out earlier in a long call has expired by now.
+    /// Whether a token handed out earlier in a long call has expired by now (or is too close
+    /// to its expiry to be handed out).
     pub fn expired(&self, now_ms: f64) -> bool {
-        self.expires_at_ms <= now_ms
+        self.usable_until_ms <= now_ms
     }
 }

@@ -57,7 +57,8 @@ fn concurrent_misses_share_one_flight_and_its_waiters_get_the_token() {
     let (served, waiters) = e.landed_ok("a", id, "tok-a", &grant(T0, 30.0 * MIN), T0 + 5.0, 0.0);
     assert_eq!(served.token, "tok-a");
     assert_eq!(waiters, ["w1", "w2", "w3"]);
-    assert_eq!(e.begin("a", T0 + 6.0, false), Begin::Hit(Served { token: "tok-a", expires_at_ms: T0 + 30.0 * MIN }));
+    let hit = Served { token: "tok-a", expires_at_ms: T0 + 30.0 * MIN, usable_until_ms: T0 + 30.0 * MIN - 1_000.0 };
+    assert_eq!(e.begin("a", T0 + 6.0, false), Begin::Hit(hit));
     assert_eq!((e.stats.misses, e.stats.hits), (2, 1));
 }
 
