@@ -217,7 +217,7 @@ describe("packaging: TypeScript consumers (tsc --noEmit)", () => {
 });
 
 describe("packaging: the README quick starts are the tested files", () => {
-  const files = ["worker.js", "wrangler.toml", "deno.ts", "vercel.js", "node.mjs", "browser.html", "bun.js", "next-route.js", "dev.env", "dev.vars"];
+  const files = ["worker.js", "verify-worker.js", "wrangler.toml", "deno.ts", "vercel.js", "node.mjs", "browser.html", "bun.js", "next-route.js", "dev.env", "dev.vars"];
   // The npm README (users) carries them; the repository README (contributors) links to it and
   // does not repeat them.
   const npmReadme = readFileSync(join(HERE, "../../pkg-template/README.md"), "utf8");
