@@ -51,7 +51,14 @@ export async function fleets({ isolates = 50, tenants = 100, lifetime = 8, lifet
       log(`fleet: ${adapter}: ${row.perTenantPerLifetime} requests per tenant per lifetime, ${row.perTenantPerCycle} per cycle`);
     }
   } finally {
-    for (const c of closers.reverse()) await c().catch(() => {});
+    // A closer that fails must not keep the others (or the Redis server) from stopping.
+    for (const c of closers.reverse()) {
+      try {
+        await c();
+      } catch {
+        // already closed
+      }
+    }
     await redis?.stop();
     await emu.close();
   }
