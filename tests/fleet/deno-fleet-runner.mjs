@@ -3,19 +3,12 @@
 // locked", which Deno Deploy's database does not). Spawned by fleet.mjs.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { childSpec } from "./fleet-core.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 export function run(adapter, p) {
-  const spec = JSON.stringify({
-    options: p.options,
-    tenants: p.tenantIds,
-    isolates: p.isolates,
-    lifetimeMs: p.lifetimeMs,
-    refreshBeforeExpiryMs: p.refreshBeforeExpiryMs,
-    lifetimes: p.lifetimes,
-    statsUrl: `${p.emu.url}/_emulator/stats`,
-  });
+  const spec = JSON.stringify(childSpec(adapter, p));
   const deno = `${ROOT}node_modules/.bin/deno`;
   const args = ["run", "--quiet", "--unstable-kv", "--allow-net=127.0.0.1", `${ROOT}tests/fleet/deno-fleet.mjs`, spec];
   return new Promise((resolve, reject) => {

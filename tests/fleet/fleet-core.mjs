@@ -87,3 +87,33 @@ export async function runFleet(o) {
     distinctTokens: tokensHandedOut,
   };
 }
+
+/** What fleet.mjs hands a fleet that runs in another runtime (Deno, workerd). */
+export function childSpec(adapter, p) {
+  return {
+    adapter,
+    options: p.options,
+    tenants: p.tenantIds,
+    isolates: p.isolates,
+    lifetimeMs: p.lifetimeMs,
+    refreshBeforeExpiryMs: p.refreshBeforeExpiryMs,
+    lifetimes: p.lifetimes,
+    statsUrl: `${p.emu.url}/_emulator/stats`,
+  };
+}
+
+/** Runs the fleet of a `childSpec` in that runtime, with its TokenManager and store views. */
+export function runSpec(spec, { TokenManager, makeStore }) {
+  return runFleet({
+    TokenManager,
+    options: spec.options,
+    makeStore,
+    tenants: spec.tenants,
+    isolates: spec.isolates,
+    lifetimeMs: spec.lifetimeMs,
+    refreshBeforeExpiryMs: spec.refreshBeforeExpiryMs,
+    lifetimes: spec.lifetimes,
+    tokenRequests: async () => (await (await fetch(spec.statsUrl)).json()).requests.token,
+    seed: 7,
+  });
+}

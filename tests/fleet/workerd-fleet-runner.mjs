@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
+import { childSpec } from "./fleet-core.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -30,16 +31,7 @@ export async function run(adapter, p) {
   try {
     const res = await mf.dispatchFetch("http://127.0.0.1/fleet", {
       method: "POST",
-      body: JSON.stringify({
-        adapter,
-        options: p.options,
-        tenants: p.tenantIds,
-        isolates: p.isolates,
-        lifetimeMs: p.lifetimeMs,
-        refreshBeforeExpiryMs: p.refreshBeforeExpiryMs,
-        lifetimes: p.lifetimes,
-        statsUrl: `${p.emu.url}/_emulator/stats`,
-      }),
+      body: JSON.stringify(childSpec(adapter, p)),
     });
     const text = await res.text();
     if (res.status !== 200) throw new Error(`workerd fleet (${adapter}): HTTP ${res.status}: ${text.slice(0, 2000)}`);

@@ -4,7 +4,7 @@
 import { TokenManager } from "../../pkg/workerd.js";
 import { durableObjectStore, TokenCoordinator } from "../../pkg/stores/durable-object.js";
 import { workersKvStore } from "../../pkg/stores/workers-kv.js";
-import { runFleet } from "./fleet-core.mjs";
+import { runSpec } from "./fleet-core.mjs";
 
 export { TokenCoordinator };
 
@@ -15,18 +15,7 @@ export default {
       spec.adapter === "durable-object"
         ? () => durableObjectStore(env.COORD, { name: spec.options.hostTenant })
         : () => workersKvStore(env.KV);
-    const row = await runFleet({
-      TokenManager,
-      options: spec.options,
-      makeStore,
-      tenants: spec.tenants,
-      isolates: spec.isolates,
-      lifetimeMs: spec.lifetimeMs,
-      refreshBeforeExpiryMs: spec.refreshBeforeExpiryMs,
-      lifetimes: spec.lifetimes,
-      tokenRequests: async () => (await (await fetch(spec.statsUrl)).json()).requests.token,
-      seed: 7,
-    });
+    const row = await runSpec(spec, { TokenManager, makeStore });
     return Response.json(row);
   },
 };
