@@ -64,7 +64,7 @@ impl TokenManager {
         build(&options).map_err(|e| error_to_js(&e))
     }
 
-    /// Options from `MDSP_*` (or `MINDSPHERE_*`) environment variables; `overrides` win.
+    // Options from `MDSP_*` (or `MINDSPHERE_*`) environment variables; `overrides` win.
     #[wasm_bindgen(js_name = fromEnv)]
     pub fn from_env(env: JsValue, overrides: JsValue) -> Result<TokenManager, JsValue> {
         let env =
@@ -85,8 +85,8 @@ impl TokenManager {
         build(&options.into()).map_err(|e| error_to_js(&env_hint(e, &read, has)))
     }
 
-    /// `token(userTenant?, { signal?, forceRefresh? }?) → Promise<Token>`. A cache hit
-    /// resolves with the cached object itself, without entering the async machinery.
+    // `token(userTenant?, { signal?, forceRefresh? }?) → Promise<Token>`. A cache hit
+    // resolves with the cached object itself, without entering the async machinery.
     pub fn token(&self, user_tenant: JsValue, options: Option<Object>) -> Promise {
         // The hit path first, with as few JS calls as possible: the tenant key is reused
         // when the caller passes the same value as last time (one `===` instead of moving
@@ -131,7 +131,7 @@ impl TokenManager {
         })
     }
 
-    /// `tokens(userTenants, { signal? }?) → Promise<{ tokens: Map, errors: Map }>`.
+    // `tokens(userTenants, { signal? }?) → Promise<{ tokens: Map, errors: Map }>`.
     pub fn tokens(&self, user_tenants: JsValue, options: JsValue) -> Promise {
         if let Err(e) = self.inner.config().require_app("tokens") {
             return reject(e);
@@ -150,7 +150,7 @@ impl TokenManager {
         spawn(async move { Ok(inner.tokens(tenants, signal, None).await) })
     }
 
-    /// `userTenants({ signal? }?) → Promise<string[]>`.
+    // `userTenants({ signal? }?) → Promise<string[]>`.
     #[wasm_bindgen(js_name = userTenants)]
     pub fn user_tenants(&self, options: JsValue) -> Promise {
         let inner = self.inner.clone();
@@ -161,8 +161,8 @@ impl TokenManager {
         })
     }
 
-    /// `allTokens({ signal?, onProgress? }?)`: operator token, every page of tenants, then
-    /// tokens for all of them in batches.
+    // `allTokens({ signal?, onProgress? }?)`: operator token, every page of tenants, then
+    // tokens for all of them in batches.
     #[wasm_bindgen(js_name = allTokens)]
     pub fn all_tokens(&self, options: JsValue) -> Promise {
         let progress = match function_option(&options, "onProgress") {
@@ -177,7 +177,7 @@ impl TokenManager {
         })
     }
 
-    /// `fetch(userTenant, input, init?)`.
+    // `fetch(userTenant, input, init?)`.
     pub fn fetch(&self, user_tenant: JsValue, input: JsValue, init: JsValue) -> Promise {
         let tenant = match self.inner.config().user_tenant_arg("userTenant", &loose(&user_tenant)) {
             Ok(t) => t,
@@ -186,15 +186,15 @@ impl TokenManager {
         spawn(self.inner.clone().api_fetch(tenant, input, init))
     }
 
-    /// `verify(jwt, { signal? }?) → Promise<claims>`: every token check, the RS256 signature
-    /// included, for a token that reached the worker (e.g. a user's bearer token).
+    // `verify(jwt, { signal? }?) → Promise<claims>`: every token check, the RS256 signature
+    // included, for a token that reached the worker (e.g. a user's bearer token).
     pub fn verify(&self, jwt: JsValue, options: JsValue) -> Promise {
         let inner = self.inner.clone();
         let signal = signal_of(&options);
         spawn(async move { inner.verify(jwt, signal.as_ref()).await.map_err(|e| error_to_js(&e)) })
     }
 
-    /// `invalidate(userTenant?)`: drops one cached token, or all.
+    // `invalidate(userTenant?)`: drops one cached token, or all.
     pub fn invalidate(&self, user_tenant: JsValue) {
         match loose(&user_tenant) {
             Loose::Str(t) => {
@@ -208,19 +208,19 @@ impl TokenManager {
         }
     }
 
-    /// The hit table (see `Inner::table`), for the package's entry code; not public API.
+    // The hit table (see `Inner::table`), for the package's entry code; not public API.
     #[wasm_bindgen(getter, js_name = __table)]
     pub fn table(&self) -> js_sys::Map {
         self.inner.table.clone()
     }
 
-    /// The tenant of `token()` with no argument, for the package's entry code.
+    // The tenant of `token()` with no argument, for the package's entry code.
     #[wasm_bindgen(getter, js_name = __defaultTenant)]
     pub fn default_tenant(&self) -> String {
         self.inner.config().user_tenant.clone()
     }
 
-    /// `stats() → { hits, misses, upstreamRequests, refreshes, errors, entries }`.
+    // `stats() → { hits, misses, upstreamRequests, refreshes, errors, entries }`.
     pub fn stats(&self) -> JsValue {
         let e = self.inner.engine.borrow();
         stats_to_js(&e.stats, e.entries(), self.inner.store.is_some())
