@@ -85,27 +85,12 @@ impl TokenManager {
         build(&options.into()).map_err(|e| error_to_js(&env_hint(e, &read, has)))
     }
 
-    // `token(userTenant?, { signal?, forceRefresh? }?) → Promise<Token>`. A cache hit
-    // resolves with the cached object itself, without entering the async machinery.
+    // `token(userTenant?, { signal?, forceRefresh? }?) → Promise<Token>`. The common hit never
+    // gets here: the package's TokenManager (manager.js) serves it from the hit table. What
+    // does get here and hits (a refresh that backs off, a throttle pause) resolves at once,
+    // without a future.
     pub fn token(&self, user_tenant: JsValue, options: Option<Object>) -> Promise {
-        // The hit path first, with as few JS calls as possible: the tenant key is reused
-        // when the caller passes the same value as last time (one `===` instead of moving
-        // a string into wasm memory), and the token leaves as the JS object that was
-        // cached. (Only validated tenants are ever cached, so nothing needs checking.)
         let inner = &self.inner;
-        if options.is_none() {
-            let memo = inner.last_key.borrow();
-            if memo.0 == user_tenant {
-                let served = inner.engine().hit(&memo.1, now());
-                if let Some(s) = served {
-                    // Listeners may call back into this manager: no borrow while they run.
-                    let tenant = if inner.events.enabled() { memo.1.clone() } else { String::new() };
-                    drop(memo);
-                    inner.hit_event(&tenant);
-                    return Promise::resolve(&s.token);
-                }
-            }
-        }
         let raw = loose(&user_tenant);
         let tenant = if raw.is_absent() {
             inner.config().user_tenant.clone()
@@ -119,7 +104,6 @@ impl TokenManager {
         if !force {
             let served = inner.engine().hit(&tenant, now());
             if let Some(s) = served {
-                *inner.last_key.borrow_mut() = (user_tenant, tenant.clone());
                 inner.hit_event(&tenant);
                 return Promise::resolve(&s.token);
             }

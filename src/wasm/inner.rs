@@ -38,8 +38,6 @@ pub struct Inner {
     pub table: js_sys::Map,
     /// The shared tier, when the `store` option is set.
     pub store: Option<super::store::Store>,
-    /// The last tenant argument of a `token()` hit, as given and as a key (see `token`).
-    pub last_key: RefCell<(JsValue, String)>,
 }
 
 pub fn now() -> f64 {
@@ -64,7 +62,6 @@ impl Inner {
             events: Events::new(on_event),
             table: js_sys::Map::new(),
             store,
-            last_key: RefCell::new((JsValue::NULL, String::new())),
         })
     }
 

@@ -3,7 +3,6 @@
 // next start workerd and workers: stopping the group stops them all), and free ports.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, packPackage } from "../runtimes/lib/setup.mjs";
@@ -35,21 +34,12 @@ export async function installTarball(dir) {
 }
 
 /** A new project directory under the system temp dir with the tarball installed. */
+export { freePort } from "../shared/net.mjs";
+
 export async function userProject(prefix) {
   return installTarball(mkdtempSync(join(tmpdir(), prefix)));
 }
 
-/** A free TCP port on 127.0.0.1 (for tools that cannot be told to pick one and say which). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts `cmd args` in a process group of its own. Returns { child, output(), waitFor(re, ms),

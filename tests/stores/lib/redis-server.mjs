@@ -2,20 +2,13 @@
 // No persistence (--save '' --appendonly no); stop() ends it by its PID and removes the dir.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, connect } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from "../../shared/net.mjs";
+
+export { freePort };
 
 /** Resolves once something accepts TCP connections on port (or rejects after timeoutMs). */
 async function waitForPort(port, timeoutMs, child, output) {
