@@ -80,7 +80,8 @@ for (const where of ["page", "worker"]) {
   const label = where === "page" ? "browser" : "browser-worker";
   describe(`${label}: shared cases`, () => {
     for (const suite of suiteFiles()) {
-      test(`${label} suite ${suite.name}`, async (t) => {
+      // A suite runs all its cases inside one page call, which can take minutes on a loaded machine.
+      test(`${label} suite ${suite.name}`, { timeout: 600_000 }, async (t) => {
         const outcome = await withSuiteEmulator(suite, async (emu) => {
           server.target = emu.url;
           const opts = { url: server.url, credentials: emu.credentials, runtime: RUNTIME };
