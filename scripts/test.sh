@@ -78,9 +78,9 @@ record "bench smoke" "$p" "$f"
 
 js_tests=$(ls tests/*/*.test.mjs 2>/dev/null | sort)
 if [ -n "$js_tests" ]; then
-  # shellcheck disable=SC2086
   # A file is one test at the top level: the runtime files take minutes (their cases have their own
   # bounds). A cancelled test counts as failed (node_counts).
+  # shellcheck disable=SC2086
   run "JS tests (node --test)" "$out/js.log" node --test --test-concurrency=1 --test-timeout=900000 $js_tests
   read -r p f < <(node_counts "$out/js.log"); [ "$p$f" = 00 ] && f=1
   record "JS (node --test)" "$p" "$f"
