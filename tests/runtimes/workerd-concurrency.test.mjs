@@ -14,6 +14,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { installPackage, startEmulator } from "./lib/setup.mjs";
 import { buildQuickstart, storm } from "./lib/storm.mjs";
+import { fileURLToPath } from "node:url";
 
 const N = 200;
 const ABORTED = 10;
@@ -24,10 +25,11 @@ const TIMEOUT = 10_000;
 const LEASE_SLACK = 1_000;
 const MARGIN = 3_000; // two shared cores, 200 requests
 
-let emu, script;
+let emu, script, plain;
 before(async () => {
   const { dir } = await installPackage("workerd");
   script = await buildQuickstart(dir);
+  plain = await buildQuickstart(dir, fileURLToPath(new URL("./runners/workerd-plain.js", import.meta.url)), "plain");
   emu = await startEmulator({ tenants: 12 });
 });
 after(async () => {
@@ -83,6 +85,23 @@ test(`workerd: without enable_request_signal the others still get the token (wor
   // The warnings come from resolving the promises of followers whose requests were cancelled;
   // at most one per cancelled follower.
   assert.ok(r.warnings.length <= ABORTED - 1, `warnings: ${r.warnings.length}`);
+});
+
+test(`workerd: token() without a signal: the first ${ABORTED} callers (the one asking the engine included) disconnect, the others get the token within a lease`, async (t) => {
+  // Their calls share the first caller's promise, which never settles once its request is
+  // cancelled; each follower's own timer (a lease) sends it to the engine, which takes over.
+  const r = show(t, await storm({ script: plain, emu, n: N, aborted: ABORTED, latencyMs: LATENCY }));
+  assert.equal(r.abortedByClient, ABORTED);
+  expectAllServed(r, N - ABORTED);
+  assert.ok(r.upstream >= 1 && r.upstream <= 1 + ABORTED, `upstream token requests: ${r.upstream}`);
+  assert.ok(r.maxMs <= 2 * (TIMEOUT + LEASE_SLACK) + LATENCY + MARGIN, `slowest request ${r.maxMs} ms`);
+});
+
+test(`workerd: token() without a signal, nobody disconnects: one upstream request, no warnings`, async (t) => {
+  const r = show(t, await storm({ script: plain, emu, n: N, aborted: 0, latencyMs: LATENCY }));
+  expectAllServed(r, N);
+  assert.equal(r.upstream, 1, "upstream token requests");
+  assert.deepEqual(r.warnings, [], "cross-request promise warnings");
 });
 
 test(`workerd: Node clients over TCP that abort: local workerd keeps their handlers running, one upstream request`, async (t) => {

@@ -1,0 +1,19 @@
+// The quick start worker, but its token() calls pass no options (no request.signal): in the
+// package's entry code such calls share the first caller's promise, each on a timer of its
+// own, so a cancelled first caller cannot leave the others waiting forever.
+import { TokenManager } from "tms-edge";
+
+let tms;
+
+export default {
+  async fetch(request, env) {
+    tms ??= TokenManager.fromEnv(env);
+    const tenant = new URL(request.url).searchParams.get("tenant") ?? undefined;
+    try {
+      const token = await tms.token(tenant);
+      return Response.json({ userTenant: token.userTenant, expiresAt: token.expiresAt });
+    } catch (err) {
+      return Response.json({ code: err.code, status: err.status }, { status: err.code === "TMS_ABORTED" ? 499 : 502 });
+    }
+  },
+};
