@@ -42,10 +42,12 @@ soak: build
 	@node tests/soak/soak.mjs $(or $(SOAK_ARGS),--calls 10000 --tenants 500 --seconds 60)
 
 # tms-edge vs a hand-written JS cache vs the vendor SDK, on the emulator (BENCHMARKS.md);
-# about 4 minutes. `node bench/run.mjs --update-doc` also rewrites BENCHMARKS.md's tables.
+# about 4 minutes, then the outage/verify rows (~3 minutes) and the CPU per request in workerd
+# (~30 s). `node bench/run.mjs --update-doc` also rewrites BENCHMARKS.md's tables.
 bench: build
 	@node bench/run.mjs
 	@node bench/extra.mjs
+	@node bench/workerd.mjs
 
 # The fleet simulation: 50 isolates sharing each store (Redis through three clients, Deno KV,
 # Durable Objects, Workers KV) and none, 100 tenants, three token lifetimes, random evictions;
