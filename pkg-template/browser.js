@@ -1,11 +1,11 @@
 // Browsers and bundlers: fetch and compile the .wasm next to this file (top-level await).
-import init, { __tmsErrorClass } from "./tms_edge.js";
-import { TokenManager, promisesAlwaysSettle } from "./manager.js";
+import init, { __tmsErrorClass, promisesAlwaysSettle } from "./tms_edge.js";
 
 await init({ module_or_path: new URL("./tms_edge_bg.wasm", import.meta.url) });
 
-export { decodeJwt } from "./tms_edge.js";
-// The wasm class behind a hit path in JS (see manager.js). Promises here always settle.
+// Nothing here cancels a request under a pending promise (see manager.js).
 promisesAlwaysSettle();
-export { TokenManager };
+
+// TokenManager: the wasm class behind a hit path in JS (manager.js, bundled into tms_edge.js).
+export { TokenManager, decodeJwt } from "./tms_edge.js";
 export const TmsError = __tmsErrorClass();

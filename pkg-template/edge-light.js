@@ -10,7 +10,6 @@ if (!(wasm instanceof WebAssembly.Module) && Object.prototype.toString.call(wasm
 }
 initSync({ module: wasm });
 
-export { decodeJwt } from "./tms_edge.js";
-// The wasm class behind a hit path in JS (see manager.js).
-export { TokenManager } from "./manager.js";
+// TokenManager: the wasm class behind a hit path in JS (manager.js, bundled into tms_edge.js).
+export { TokenManager, decodeJwt } from "./tms_edge.js";
 export const TmsError = __tmsErrorClass();

@@ -1,12 +1,12 @@
 // Node 20+: the .wasm sits next to this file; compile it synchronously at import.
 import { readFileSync } from "node:fs";
-import { initSync, __tmsErrorClass } from "./tms_edge.js";
-import { TokenManager, promisesAlwaysSettle } from "./manager.js";
+import { initSync, __tmsErrorClass, promisesAlwaysSettle } from "./tms_edge.js";
 
 initSync({ module: readFileSync(new URL("./tms_edge_bg.wasm", import.meta.url)) });
 
-export { decodeJwt } from "./tms_edge.js";
-// The wasm class behind a hit path in JS (see manager.js). Promises here always settle.
+// Nothing here cancels a request under a pending promise (see manager.js).
 promisesAlwaysSettle();
-export { TokenManager };
+
+// TokenManager: the wasm class behind a hit path in JS (manager.js, bundled into tms_edge.js).
+export { TokenManager, decodeJwt } from "./tms_edge.js";
 export const TmsError = __tmsErrorClass();

@@ -5,7 +5,6 @@ import { initSync, __tmsErrorClass } from "./tms_edge.js";
 
 initSync({ module: wasm });
 
-export { decodeJwt } from "./tms_edge.js";
-// The wasm class behind a hit path in JS (see manager.js).
-export { TokenManager } from "./manager.js";
+// TokenManager: the wasm class behind a hit path in JS (manager.js, bundled into tms_edge.js).
+export { TokenManager, decodeJwt } from "./tms_edge.js";
 export const TmsError = __tmsErrorClass();

@@ -12,6 +12,18 @@ rm -rf pkg
 wasm_run wasm-pack --quiet build --release --target web --out-dir pkg --out-name tms_edge --mode no-install . >/dev/null
 rm -f pkg/package.json pkg/.gitignore pkg/README.md
 cp pkg-template/*.js pkg-template/index.d.ts pkg-template/README.md LICENSE pkg/
+# One module instead of five: wasm-bindgen's glue, its three JS snippets and manager.js are
+# bundled and minified into pkg/tms_edge.js (esbuild), which the entries import. Node loads
+# each ES module with its own resolve, read and parse: one module takes ~5 ms off the import
+# (BENCHMARKS.md, cold start). --keep-names: functions and classes keep their `name` (the
+# glue's class and manager.js's are both TokenManager).
+bundle_in=pkg/.bundle-entry.js
+printf '%s\n' 'export { TokenManager, promisesAlwaysSettle } from "./manager.js";' \
+  'export { default, initSync, decodeJwt, __tmsErrorClass } from "./tms_edge.js";' > "$bundle_in"
+node_modules/.bin/esbuild "$bundle_in" --bundle --minify --format=esm --platform=neutral --keep-names \
+  --legal-comments=none --log-level=warning --outfile=pkg/tms_edge.bundle.js
+mv pkg/tms_edge.bundle.js pkg/tms_edge.js
+rm -rf "$bundle_in" pkg/manager.js pkg/snippets pkg/tms_edge.d.ts pkg/tms_edge_bg.wasm.d.ts
 cp -R pkg-template/stores pkg/ # the store adapters (subpath exports tms-edge/redis, ...)
 
 # The emulator ships in the package so that users can develop against it before they have
