@@ -1,7 +1,7 @@
 // The public TokenManager: the wasm class, behind a cache-hit path that never enters wasm.
 //
 // The engine (in wasm) publishes every fresh cached token into a Map it owns: tenant →
-// { token, storedAt, refreshAt }, updated whenever its cache changes (new token, eviction,
+// { token, storedAt, refreshAt, promise }, updated whenever its cache changes (new token, eviction,
 // invalidate, a 401). A hit is then a Map lookup and two comparisons here, with no string
 // copied into wasm memory. Anything else — past the refresh point, a refresh backing off,
 // options given, a miss — goes to the engine, which decides as always. Hits counted here
@@ -61,10 +61,8 @@ export class TokenManager {
         if (now < entry.refreshAt && now >= entry.storedAt) {
           this.#hits++;
           if (this.#onEvent !== undefined) this.#hit(userTenant ?? this.#defaultTenant);
-          // One settled promise per published entry, handed to every hit: awaiting an
-          // already-settled promise is safe across requests (workerd forbids only settling
-          // another request's promise); a new entry gets a new one.
-          return (entry.promise ??= Promise.resolve(entry.token));
+          // The entry's settled promise (see Inner::publish); a new entry has a new one.
+          return entry.promise;
         }
       }
       return this.#ask(userTenant ?? undefined);

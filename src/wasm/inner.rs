@@ -86,6 +86,10 @@ impl Inner {
                 super::convert::set(&o, "token", &token);
                 super::convert::set(&o, "storedAt", &timing.stored_at_ms.into());
                 super::convert::set(&o, "refreshAt", &timing.refresh_at_ms.into());
+                // What every hit on this entry returns: one settled promise (awaiting a
+                // settled promise is safe across requests; workerd forbids only settling
+                // another request's promise). Made here, the entries all have one shape.
+                super::convert::set(&o, "promise", &js_sys::Promise::resolve(&token));
                 self.table.set(&key, &o);
             }
             None => {

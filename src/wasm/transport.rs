@@ -8,7 +8,7 @@
 
 use super::convert::{set, to_json_text};
 use super::js::{bind_arg, call_fetch, BodyStream, FetchResponse, Signal};
-use super::wait::{self, race, Listener, Raced};
+use super::wait::{self, Deadline, Listener, Raced};
 use crate::tms::error::{ErrorCode, TmsError};
 use crate::tms::request::{Body, HttpRequest};
 use crate::tms::response::MAX_BODY_BYTES;
@@ -128,37 +128,39 @@ pub async fn attempt(
         .collect();
     let fail = Failure { label, timeout_ms, caller, signal: &signal, secrets };
     let sent_at_ms = js_sys::Date::now();
-    let deadline = sent_at_ms + timeout_ms;
-    let remaining = || (deadline - js_sys::Date::now()).max(0.0);
     // Each await is raced against the deadline and the caller's signal, in case `fetch`
     // (a custom one, or a stalled body) does not honour the abort.
+    let deadline = Deadline::new(timeout_ms, caller);
     let init = request_init(req, &signal);
     let promise = call_fetch(fetch, &JsValue::from_str(&req.url), &init).map_err(|e| fail.network(&e))?;
-    let resp: FetchResponse = fail.settle(race(&promise, timeout_ms, caller).await)?.unchecked_into();
+    let resp: FetchResponse = fail.settle(deadline.race(&promise).await)?.unchecked_into();
     let status =
         resp.status().ok().and_then(|s| s.as_f64()).filter(|s| (0.0..=999.0).contains(s)).unwrap_or(0.0) as u16;
     let headers = resp.headers().ok();
     let header = |name: &str| headers.as_ref().and_then(|h| h.get(name).ok().flatten());
     let retry_after = header("retry-after");
-    if header("content-length")
-        .and_then(|n| n.parse::<js_sys::Number>().ok())
-        .map(|n| n.value_of())
-        .is_some_and(|n| n > MAX_BODY_BYTES as f64)
-    {
+    let length = header("content-length").and_then(|n| n.parse::<js_sys::Number>().ok()).map(|n| n.value_of());
+    if length.is_some_and(|n| n > MAX_BODY_BYTES as f64) {
         return Ok(Reply { status, body: None, retry_after, sent_at_ms });
     }
+    // The length of a compressed body says nothing of what it inflates to.
+    let encoded = header("content-encoding").is_some_and(|e| !e.trim().eq_ignore_ascii_case("identity"));
+    let declared = length.is_some_and(|n| n >= 0.0) && !encoded;
     // The body is read under the same deadline: a server can stall after the headers.
+    // A body of a declared length within the cap (fetch holds a server to its
+    // Content-Length), not compressed, is read in one `text()`; else chunk by chunk,
+    // counting.
     let stream = resp.body().ok().filter(|b| Reflect::get(b, &"getReader".into()).is_ok_and(|f| f.is_function()));
     let body = match stream {
-        Some(stream) => {
+        Some(stream) if !declared => {
             let reader = stream.unchecked_into::<BodyStream>().get_reader().map_err(|e| fail.network(&e))?;
             release.reader = Some(reader.clone());
-            read_capped(&reader, &remaining, &fail).await?
+            read_capped(&reader, &deadline, &fail).await?
         }
-        None => {
-            // A custom fetch's response without a stream: its `text()`, then the same cap.
+        _ => {
+            // Also a custom fetch's response without a stream: its `text()`, then the cap.
             let text = Promise::resolve(&resp.text().map_err(|e| fail.network(&e))?);
-            let text = fail.settle(race(&text, remaining(), caller).await)?.as_string().unwrap_or_default();
+            let text = fail.settle(deadline.race(&text).await)?.as_string().unwrap_or_default();
             (text.len() <= MAX_BODY_BYTES).then_some(text)
         }
     };
@@ -169,12 +171,12 @@ pub async fn attempt(
 /// Reads a body stream to its end, or `None` as soon as it passes `MAX_BODY_BYTES`.
 async fn read_capped(
     reader: &ReadableStreamDefaultReader,
-    remaining: &dyn Fn() -> f64,
+    deadline: &Deadline<'_>,
     fail: &Failure<'_>,
 ) -> Result<Option<String>, TmsError> {
     let mut bytes: Vec<u8> = Vec::new();
     loop {
-        let chunk = fail.settle(race(&reader.read(), remaining(), fail.caller).await)?;
+        let chunk = fail.settle(deadline.race(&reader.read()).await)?;
         if Reflect::get(&chunk, &"done".into()).is_ok_and(|d| d.is_truthy()) {
             break;
         }

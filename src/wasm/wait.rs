@@ -44,9 +44,28 @@ impl Slot {
         self.resolve.clone()
     }
 
-    /// Waits for the slot's value, at most `ms`, and not past an abort of `signal`.
+    /// Waits for the slot's value, at most `ms`, and not past an abort of `signal`: the
+    /// timer and the listener resolve the slot itself (with their marker), so a wait costs
+    /// one promise.
     pub async fn wait(self, ms: f64, signal: Option<&Signal>) -> Raced {
-        race(&self.promise, ms, signal).await
+        if signal.is_some_and(aborted) {
+            return Raced::Aborted;
+        }
+        let _timer = timer(&self.resolve, TIMER, ms);
+        let _listener = signal.map(|s| Listener::add(s, bind_arg(&self.resolve, &JsValue::NULL, &ABORT.into())));
+        ended(JsFuture::from(self.promise).await)
+    }
+}
+
+/// How a promise raced against a slot's markers ended.
+fn ended(result: Result<JsValue, JsValue>) -> Raced {
+    match result {
+        Ok(v) => match v.as_f64() {
+            Some(TIMER) => Raced::Timer,
+            Some(ABORT) => Raced::Aborted,
+            _ => Raced::Value(v),
+        },
+        Err(reason) => Raced::Rejected(reason),
     }
 }
 
@@ -59,22 +78,33 @@ fn timer(resolve: &Function, value: f64, ms: f64) -> Timeout {
     })
 }
 
-/// Awaits `promise`, but no longer than `ms` and not past an abort of `signal`: a custom
-/// `fetch` that ignores its signal, or a body that stalls, cannot hold a call forever.
-pub async fn race(promise: &Promise, ms: f64, signal: Option<&Signal>) -> Raced {
-    if signal.is_some_and(aborted) {
-        return Raced::Aborted;
+/// A deadline and a caller's signal for a series of awaits (an attempt's fetch and each read
+/// of its body): one timer and one listener resolve one guard, and every await is raced
+/// against it. A custom `fetch` that ignores its signal, or a body that stalls, cannot hold
+/// a call past the deadline.
+pub struct Deadline<'a> {
+    guard: Slot,
+    aborted: bool,
+    _timer: Timeout,
+    _listener: Option<Listener<'a>>,
+}
+
+impl<'a> Deadline<'a> {
+    /// `ms` from now, or an abort of `signal`, whichever comes first.
+    pub fn new(ms: f64, signal: Option<&'a Signal>) -> Deadline<'a> {
+        let guard = Slot::new();
+        let aborted = signal.is_some_and(aborted);
+        let _timer = timer(&guard.resolve, TIMER, ms);
+        let _listener = signal.map(|s| Listener::add(s, bind_arg(&guard.resolve, &JsValue::NULL, &ABORT.into())));
+        Deadline { guard, aborted, _timer, _listener }
     }
-    let guard = Slot::new();
-    let _timer = timer(&guard.resolve, TIMER, ms);
-    let _listener = signal.map(|s| Listener::add(s, bind_arg(&guard.resolve, &JsValue::NULL, &ABORT.into())));
-    match JsFuture::from(Promise::race(&Array::of2(promise, &guard.promise))).await {
-        Ok(v) => match v.as_f64() {
-            Some(TIMER) => Raced::Timer,
-            Some(ABORT) => Raced::Aborted,
-            _ => Raced::Value(v),
-        },
-        Err(reason) => Raced::Rejected(reason),
+
+    /// Awaits `promise`, but not past the deadline or the abort.
+    pub async fn race(&self, promise: &Promise) -> Raced {
+        if self.aborted {
+            return Raced::Aborted;
+        }
+        ended(JsFuture::from(Promise::race(&Array::of2(promise, &self.guard.promise))).await)
     }
 }
 
