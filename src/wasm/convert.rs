@@ -68,20 +68,46 @@ pub fn get(o: &JsValue, key: &str) -> JsValue {
     }
 }
 
-/// The public `Token` object, frozen: `{ accessToken, tokenType, expiresAt, userTenant,
-/// hostTenant, scope }`.
-pub fn token_object(grant: &Grant, user_tenant: &str, host_tenant: &str) -> JsValue {
-    let o = Object::new();
-    set(&o, "accessToken", &JsValue::from_str(grant.access_token.expose()));
-    set(&o, "tokenType", &JsValue::from_str("bearer"));
-    set(&o, "expiresAt", &JsValue::from_f64(grant.expires_at_ms.floor()));
-    set(&o, "userTenant", &JsValue::from_str(user_tenant));
-    set(&o, "hostTenant", &JsValue::from_str(host_tenant));
-    let scope: Array = grant.scope.iter().map(|s| JsValue::from_str(s)).collect();
-    Object::freeze(&scope);
-    set(&o, "scope", &scope);
-    Object::freeze(&o);
-    o.into()
+/// JS values that tokens share: the host tenant's string and the frozen `scope` array of
+/// the last scope list seen (an app's tokens carry the same scope), so 10 000 cached tokens
+/// do not hold 10 000 copies of each.
+#[derive(Default)]
+pub struct TokenParts {
+    host: Option<(String, JsValue)>,
+    scope: Option<(Vec<String>, Array)>,
+}
+
+impl TokenParts {
+    /// The public `Token` object, frozen: `{ accessToken, tokenType, expiresAt, userTenant,
+    /// hostTenant, scope }`.
+    pub fn token_object(&mut self, grant: &Grant, user_tenant: &str, host_tenant: &str) -> JsValue {
+        let host = match &self.host {
+            Some((name, v)) if name == host_tenant => v.clone(),
+            _ => {
+                let v = JsValue::from_str(host_tenant);
+                self.host = Some((host_tenant.to_string(), v.clone()));
+                v
+            }
+        };
+        let scope = match &self.scope {
+            Some((list, array)) if *list == grant.scope => array.clone(),
+            _ => {
+                let array: Array = grant.scope.iter().map(|s| JsValue::from_str(s)).collect();
+                Object::freeze(&array);
+                self.scope = Some((grant.scope.clone(), array.clone()));
+                array
+            }
+        };
+        let o = Object::new();
+        set(&o, "accessToken", &JsValue::from_str(grant.access_token.expose()));
+        set(&o, "tokenType", &JsValue::from_str("bearer"));
+        set(&o, "expiresAt", &JsValue::from_f64(grant.expires_at_ms.floor()));
+        set(&o, "userTenant", &JsValue::from_str(user_tenant));
+        set(&o, "hostTenant", &host);
+        set(&o, "scope", &scope);
+        Object::freeze(&o);
+        o.into()
+    }
 }
 
 /// A JS value as the core's `Loose`. Strings must be well-formed UTF-16: a lone surrogate

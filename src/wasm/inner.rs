@@ -38,6 +38,8 @@ pub struct Inner {
     pub table: js_sys::Map,
     /// The shared tier, when the `store` option is set.
     pub store: Option<super::store::Store>,
+    /// What the token objects share (`convert::TokenParts`).
+    pub parts: RefCell<super::convert::TokenParts>,
 }
 
 pub fn now() -> f64 {
@@ -62,6 +64,7 @@ impl Inner {
             events: Events::new(on_event),
             table: js_sys::Map::new(),
             store,
+            parts: RefCell::default(),
         })
     }
 
@@ -71,6 +74,12 @@ impl Inner {
 
     pub fn config(&self) -> Ref<'_, Config> {
         Ref::map(self.engine.borrow(), |e| &e.config)
+    }
+
+    /// The public token object for a grant (see `convert::TokenParts`).
+    pub fn token_object(&self, grant: &crate::tms::response::Grant, tenant: &str) -> JsValue {
+        let host = self.config().host_tenant.clone();
+        self.parts.borrow_mut().token_object(grant, tenant, &host)
     }
 
     /// Mirrors the engine's cache entry of `tenant` (and its evictions) into the hit table.

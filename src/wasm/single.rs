@@ -1,7 +1,6 @@
 //! The single-tenant driver: carries out the engine's answer for one tenant — serve the
 //! hit, lead the request, or follow another call's request on a promise of its own.
 
-use super::convert::token_object;
 use super::events::Event;
 use super::inner::{now, rand, Inner, Outcome, Waiter};
 use super::js::Signal;
@@ -106,7 +105,7 @@ impl Inner {
         flight: FlightId,
         grant: &Grant,
     ) -> crate::tms::engine::Served<wasm_bindgen::JsValue> {
-        let token = token_object(grant, tenant, &self.config().host_tenant);
+        let token = self.token_object(grant, tenant);
         let (served, waiters) = self.engine().landed_ok(tenant, flight, token, grant, now(), rand());
         self.publish(tenant);
         for w in waiters {

@@ -4,7 +4,7 @@
 //! through `store-codec.js` (HMAC-named keys, AES-256-GCM values, WebCrypto). A store that
 //! fails is reported (`error` event, `TMS_STORE`) and left out; it never fails a call.
 
-use super::convert::{from_json, to_json_text, token_object};
+use super::convert::{from_json, to_json_text};
 use super::events::Event;
 use super::inner::{now, rand, Inner, Outcome};
 use super::js::Signal;
@@ -179,7 +179,7 @@ impl Inner {
             scope: stored.scope.clone(),
             kid: None,
         };
-        let token = token_object(&grant, tenant, &self.config().host_tenant);
+        let token = self.token_object(&grant, tenant);
         let (served, waiters) = self.engine().adopt(tenant, flight, token, timing);
         self.publish(tenant);
         for w in waiters {
