@@ -6,9 +6,11 @@
 // Modes: hit {n, warmup, variants: ["default" | "multi"], tenants} · burst {n} ·
 //        fanout {tenants, concurrency} · cold {} · memory {tenants, concurrency} ·
 //        bare {} (a Node process that loads nothing: the memory floor)
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
-const spec = JSON.parse(process.argv[2]);
+// "-": the spec is on stdin (run.mjs does that when it is too long for one argument).
+const spec = JSON.parse(process.argv[2] === "-" ? readFileSync(0, "utf8") : process.argv[2]);
 
 /**
  * Burst and fan-out measure a cold *cache*, not a cold process: first load both HTTP stacks the
