@@ -61,8 +61,10 @@ export class TokenManager {
         if (now < entry.refreshAt && now >= entry.storedAt) {
           this.#hits++;
           if (this.#onEvent !== undefined) this.#hit(userTenant ?? this.#defaultTenant);
-          // The entry's settled promise (see Inner::publish); a new entry has a new one.
-          return entry.promise;
+          // One settled promise per published entry, made by its first hit and handed to
+          // every later one (awaiting a settled promise is safe across requests; workerd
+          // forbids only settling another request's promise); a new entry has a new one.
+          return (entry.promise ??= Promise.resolve(entry.token));
         }
       }
       return this.#ask(userTenant ?? undefined);

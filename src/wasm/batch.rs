@@ -54,8 +54,10 @@ impl Inner {
         signal: Option<Signal>,
         progress: Option<Function>,
     ) -> JsValue {
-        let mut seen = FastSet::default();
-        let tenants: Vec<String> = tenants.into_iter().filter(|t| seen.insert(t.clone())).collect();
+        let tenants: Vec<String> = {
+            let mut seen = FastSet::default();
+            tenants.into_iter().filter(|t| seen.insert(t.clone())).collect()
+        };
         let total = tenants.len();
         let results: Results = Rc::new(RefCell::new(vec![None; total]));
         let done = Rc::new(Cell::new(0usize));
@@ -141,7 +143,8 @@ impl Inner {
         }
         let lead = self.clone().from_store(lead, results, &report, signal.clone()).await;
         let mut tasks: Vec<BoxFuture<'static, ()>> = Vec::new();
-        for chunk in batch_chunks(&self.config(), &lead) {
+        let chunks = batch_chunks(&self.config(), lead);
+        for chunk in chunks {
             let (me, results, report, signal) = (self.clone(), results.clone(), report.clone(), signal.clone());
             tasks.push(Box::pin(async move {
                 let settled = me.lead_batch(&chunk, signal.as_ref()).await;

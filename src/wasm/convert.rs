@@ -68,11 +68,12 @@ pub fn get(o: &JsValue, key: &str) -> JsValue {
     }
 }
 
-/// JS values that tokens share: the host tenant's string and the frozen `scope` array of
-/// the last scope list seen (an app's tokens carry the same scope), so 10 000 cached tokens
+/// JS values that tokens share: `"bearer"`, the host tenant's string and the frozen `scope`
+/// array of the last scope list seen (an app's tokens carry the same scope), so 10 000 cached tokens
 /// do not hold 10 000 copies of each.
 #[derive(Default)]
 pub struct TokenParts {
+    bearer: Option<JsValue>,
     host: Option<(String, JsValue)>,
     scope: Option<(Vec<String>, Array)>,
 }
@@ -98,15 +99,15 @@ impl TokenParts {
                 array
             }
         };
-        let o = Object::new();
-        set(&o, "accessToken", &JsValue::from_str(grant.access_token.expose()));
-        set(&o, "tokenType", &JsValue::from_str("bearer"));
-        set(&o, "expiresAt", &JsValue::from_f64(grant.expires_at_ms.floor()));
-        set(&o, "userTenant", &JsValue::from_str(user_tenant));
-        set(&o, "hostTenant", &host);
-        set(&o, "scope", &scope);
-        Object::freeze(&o);
-        o.into()
+        let bearer = self.bearer.get_or_insert_with(|| JsValue::from_str("bearer"));
+        super::js::token_object(
+            grant.access_token.expose(),
+            bearer,
+            grant.expires_at_ms.floor(),
+            user_tenant,
+            &host,
+            &scope,
+        )
     }
 }
 

@@ -88,21 +88,17 @@ impl Inner {
         for t in evicted {
             self.table.delete(&JsValue::from_str(&t));
         }
-        let key = JsValue::from_str(tenant);
         match entry {
             Some((token, timing)) => {
-                let o = js_sys::Object::new();
-                super::convert::set(&o, "token", &token);
-                super::convert::set(&o, "storedAt", &timing.stored_at_ms.into());
-                super::convert::set(&o, "refreshAt", &timing.refresh_at_ms.into());
-                // What every hit on this entry returns: one settled promise (awaiting a
-                // settled promise is safe across requests; workerd forbids only settling
-                // another request's promise). Made here, the entries all have one shape.
-                super::convert::set(&o, "promise", &js_sys::Promise::resolve(&token));
+                // The key is the token's own `userTenant` string (tokens are made for their
+                // cache key), so each tenant's name is held once.
+                let key = super::convert::get(&token, "userTenant");
+                let key = if key.is_string() { key } else { JsValue::from_str(tenant) };
+                let o = super::js::table_entry(&token, timing.stored_at_ms, timing.refresh_at_ms);
                 self.table.set(&key, &o);
             }
             None => {
-                self.table.delete(&key);
+                self.table.delete(&JsValue::from_str(tenant));
             }
         }
     }

@@ -9,6 +9,8 @@
 //!   their getters may throw, and a JS exception must never unwind through wasm frames.
 //!   web-sys binds these getters without `catch`, so they are bound here, with `catch`,
 //!   structurally (objects of another realm, e.g. Vercel's edge-runtime, work too).
+//! - Two object factories (`src/js/shapes.js`): a token and a hit-table entry made in one
+//!   call each, with their fields in the object (see that file).
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
@@ -24,6 +26,23 @@ extern "C" {
     /// The class itself, handed to the package entry files for re-export.
     #[wasm_bindgen(thread_local_v2, js_name = TmsError)]
     pub static TMS_ERROR_CLASS: JsValue;
+}
+
+/// Object factories (see the file): one crossing and one allocation per token.
+#[wasm_bindgen(module = "/src/js/shapes.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = tokenObject)]
+    pub fn token_object(
+        access_token: &str,
+        token_type: &JsValue,
+        expires_at: f64,
+        user_tenant: &str,
+        host_tenant: &JsValue,
+        scope: &JsValue,
+    ) -> JsValue;
+
+    #[wasm_bindgen(js_name = tableEntry)]
+    pub fn table_entry(token: &JsValue, stored_at: f64, refresh_at: f64) -> JsValue;
 }
 
 #[wasm_bindgen]
