@@ -50,6 +50,7 @@ const FAULT_FIELDS = new Set(['endpoint', 'kind', 'count', 'retryAfter', 'tenant
 const KIND_FIELDS = {
   bytes: ['hugeBody', (v) => Number.isInteger(v) && v >= 16 && v <= MAX_HUGE_BODY_BYTES, `an integer 16..${MAX_HUGE_BODY_BYTES}`],
   chunked: ['hugeBody', (v) => typeof v === 'boolean', 'a boolean'],
+  gzip: ['hugeBody', (v) => typeof v === 'boolean', 'a boolean'],
   totalPages: ['hugeTotalPages', (v) => Number.isInteger(v) && v >= 1 && v <= 1e9, 'an integer 1..1e9'],
   issuer: ['wrongIssuer', (v) => typeof v === 'string' && v !== '', 'a non-empty string'],
 };

@@ -140,7 +140,7 @@ export async function startEmulator(opts = {}) {
       if (fault.kind === 'hugeBody') {
         const entry = record(200, 'hugeBody');
         entry.durationMs = null;
-        const body = { bytes: fault.bytes ?? HUGE_BODY_BYTES, chunked: fault.chunked ?? false, hangMs: options.hangMs };
+        const body = { bytes: fault.bytes ?? HUGE_BODY_BYTES, chunked: fault.chunked ?? false, gzip: fault.gzip ?? false, hangMs: options.hangMs };
         return hugeBody(req, res, body, () => { entry.durationMs = elapsed(); });
       }
       const result = preFaultResult(fault);

@@ -38,6 +38,8 @@ export function stallBody(req, res, hangMs, onDone) {
   holdOpen(req, res, hangMs, onDone);
 }
 
+import { createGzip } from 'node:zlib';
+
 const CHUNK = Buffer.alloc(64 * 1024, 'x');
 const HUGE_PREFIX = '{"padding":"';
 const HUGE_SUFFIX = '"}';
@@ -48,7 +50,8 @@ const HUGE_SUFFIX = '"}';
  * for `hangMs` without leaving loses the connection, so nothing waits forever.
  * `onDone(sentBytes, complete)` is called once, when the body ended or the client left.
  */
-export async function hugeBody(req, res, { bytes, chunked, hangMs }, onDone) {
+export async function hugeBody(req, res, { bytes, chunked, gzip, hangMs }, onDone) {
+  if (gzip) return gzipBomb(res, bytes, onDone);
   res.writeHead(200, { 'content-type': 'application/json', ...(chunked ? {} : { 'content-length': bytes }) });
   let sent = 0;
   const write = (data) => {
@@ -81,4 +84,41 @@ export async function hugeBody(req, res, { bytes, chunked, hangMs }, onDone) {
   const complete = padding === 0 && !gone();
   if (complete) res.end(HUGE_SUFFIX);
   onDone(sent + (complete ? HUGE_SUFFIX.length : 0), complete);
+}
+
+// Compressed huge bodies by size: 64 MiB of padding is ~64 KiB gzipped, made once.
+const bombs = new Map();
+
+async function compressed(bytes) {
+  if (!bombs.has(bytes)) {
+    bombs.set(bytes, new Promise((resolve, reject) => {
+      const gz = createGzip({ level: 9 });
+      const parts = [];
+      gz.on('data', (d) => parts.push(d)).on('end', () => resolve(Buffer.concat(parts))).on('error', reject);
+      gz.write(HUGE_PREFIX);
+      let padding = bytes - HUGE_PREFIX.length - HUGE_SUFFIX.length;
+      const more = () => {
+        while (padding > 0) {
+          const chunk = padding >= CHUNK.length ? CHUNK : CHUNK.subarray(0, padding);
+          padding -= chunk.length;
+          if (!gz.write(chunk)) return gz.once('drain', more);
+        }
+        gz.end(HUGE_SUFFIX);
+      };
+      more();
+    }));
+  }
+  return bombs.get(bytes);
+}
+
+/**
+ * "hugeBody" with `gzip`: the same body gzipped (`Content-Encoding: gzip`), its small
+ * compressed length as `Content-Length`: a client that trusts the length to bound what it
+ * reads (fetch inflates it) reads `bytes`.
+ */
+async function gzipBomb(res, bytes, onDone) {
+  const body = await compressed(bytes);
+  res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': body.length });
+  res.end(body);
+  onDone(body.length, true);
 }

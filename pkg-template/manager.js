@@ -8,22 +8,20 @@
 // are added to stats(), and their `hit` events are emitted here, so both stay exact.
 //
 // A plain miss (no options) while another plain call for the same tenant is asking the
-// engine shares that call's outcome: a burst of 1000 callers enters wasm once, not 1000
-// times. Such a follower counts nothing and emits nothing, as an engine follower. Where a
-// request can be cancelled under its promises (workerd, Vercel's edge), the first caller's
-// promise might never settle, so each follower also waits on a timer of its own (a
-// leader's lease, as the engine's followers do) and, when it fires first, asks the engine,
-// which takes the flight over or lets it follow. Where promises always settle (Node, Bun,
-// Deno, browsers: the engine bounds every call), the entry turns that timer off.
+// engine shares that call's promise: a burst of 1000 callers enters wasm once, not 1000
+// times. Such a follower counts nothing and emits nothing, as an engine follower. Only
+// where a pending promise always settles (Node, Bun, Deno, browsers: the engine bounds
+// every call; the entry turns sharing on). On workerd and Vercel's edge a request can be
+// cancelled under its promises, so there every call waits on a promise of its own in the
+// engine, which takes over a lost leader's flight (no request awaits another's promise).
 import { TokenManager as Core } from "./tms_edge.js";
 
 const WRAP = Symbol("wrap");
-const LATE = Symbol("late");
-let followerTimers = true;
+let sharing = false;
 
 /** For entries whose runtime never cancels a pending promise (see above). */
-export function promisesAlwaysSettle() {
-  followerTimers = false;
+export function sharePendingCalls() {
+  sharing = true;
 }
 
 export class TokenManager {
@@ -33,9 +31,8 @@ export class TokenManager {
   #onEvent;
   #hits = 0;
   // tenant (as given; undefined for the default) → the promise of the plain call asking
-  // the engine for it.
-  #asking = new Map();
-  #waitMs;
+  // the engine for it; null where calls do not share.
+  #asking = sharing ? new Map() : null;
 
   constructor(options, core, overrides) {
     this.#core = options === WRAP ? core : new Core(options);
@@ -44,7 +41,6 @@ export class TokenManager {
     this.#onEvent = typeof onEvent === "function" ? onEvent : undefined;
     this.#table = this.#core.__table;
     this.#defaultTenant = this.#core.__defaultTenant;
-    this.#waitMs = followerTimers ? this.#core.__waitMs : 0;
   }
 
   static fromEnv(env, overrides) {
@@ -67,14 +63,14 @@ export class TokenManager {
           return (entry.promise ??= Promise.resolve(entry.token));
         }
       }
-      return this.#ask(userTenant ?? undefined);
+      if (this.#asking !== null) return this.#ask(userTenant ?? undefined);
     }
     return this.#core.token(userTenant, options);
   }
 
   #ask(userTenant) {
     const asking = this.#asking.get(userTenant);
-    if (asking !== undefined) return this.#follow(asking, userTenant);
+    if (asking !== undefined) return asking;
     const promise = this.#core.token(userTenant);
     this.#asking.set(userTenant, promise);
     const done = () => {
@@ -82,24 +78,6 @@ export class TokenManager {
     };
     promise.then(done, done);
     return promise;
-  }
-
-  #follow(asking, userTenant) {
-    if (this.#waitMs === 0) return asking;
-    let timer;
-    const late = new Promise((resolve) => {
-      timer = setTimeout(resolve, this.#waitMs, LATE);
-    });
-    return Promise.race([asking, late]).then(
-      (token) => {
-        clearTimeout(timer);
-        return token === LATE ? this.#core.token(userTenant) : token;
-      },
-      (err) => {
-        clearTimeout(timer);
-        throw err;
-      },
-    );
   }
 
   #hit(userTenant) {

@@ -18,12 +18,16 @@ cp pkg-template/*.js pkg-template/index.d.ts pkg-template/README.md LICENSE pkg/
 # (BENCHMARKS.md, cold start). --keep-names: functions and classes keep their `name` (the
 # glue's class and manager.js's are both TokenManager).
 bundle_in=pkg/.bundle-entry.js
-printf '%s\n' 'export { TokenManager, promisesAlwaysSettle } from "./manager.js";' \
+printf '%s\n' 'export { TokenManager, sharePendingCalls } from "./manager.js";' \
   'export { default, initSync, decodeJwt, __tmsErrorClass } from "./tms_edge.js";' > "$bundle_in"
 node_modules/.bin/esbuild "$bundle_in" --bundle --minify --format=esm --platform=neutral --keep-names \
   --legal-comments=none --log-level=warning --outfile=pkg/tms_edge.bundle.js
 mv pkg/tms_edge.bundle.js pkg/tms_edge.js
 rm -rf "$bundle_in" pkg/manager.js pkg/snippets pkg/tms_edge.d.ts pkg/tms_edge_bg.wasm.d.ts
+# Node (and Bun) go further: their entry is bundled with that module, so importing the package
+# loads one file of JS (~1 ms less again). The other entries share tms_edge.js.
+node_modules/.bin/esbuild pkg/node.js --bundle --minify --format=esm --platform=node --keep-names \
+  --legal-comments=none --log-level=warning --allow-overwrite --outfile=pkg/node.js
 cp -R pkg-template/stores pkg/ # the store adapters (subpath exports tms-edge/redis, ...)
 
 # The emulator ships in the package so that users can develop against it before they have

@@ -198,13 +198,6 @@ impl TokenManager {
         self.inner.table.clone()
     }
 
-    // How long the entry code's followers wait on another call's promise before asking
-    // the engine themselves: a leader's lease, as the engine's own followers wait.
-    #[wasm_bindgen(getter, js_name = __waitMs)]
-    pub fn wait_ms(&self) -> f64 {
-        self.inner.engine().lease(0.0)
-    }
-
     // The tenant of `token()` with no argument, for the package's entry code.
     #[wasm_bindgen(getter, js_name = __defaultTenant)]
     pub fn default_tenant(&self) -> String {

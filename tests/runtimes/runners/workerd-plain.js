@@ -1,6 +1,6 @@
-// The quick start worker, but its token() calls pass no options (no request.signal): in the
-// package's entry code such calls share the first caller's promise, each on a timer of its
-// own, so a cancelled first caller cannot leave the others waiting forever.
+// The quick start worker, but its token() calls pass no options (no request.signal). Where
+// promises always settle (Node, Deno) the package's entry code lets such calls share one
+// promise; on workerd it must not: a cancelled first caller's promise would never settle.
 import { TokenManager } from "tms-edge";
 
 let tms;
