@@ -4,7 +4,8 @@
 // emulator; the TMS routes stay CORS-less like the real service. Nothing served here contains
 // a secret: the log is redacted and credentials are never exposed.
 import { applyConfigPatch, ConfigError } from './config.mjs';
-import { FaultError } from './faults.mjs';
+import { FaultError, HUGE_BODY_BYTES } from './faults.mjs';
+import { compressed } from './streaming.mjs';
 import { errorResult, jsonResult, parseJsonBody, readBody, send } from './http.mjs';
 
 export const CONTROL_PREFIX = '/_emulator/';
@@ -113,6 +114,10 @@ const ROUTES = {
       } catch (err) {
         if (err instanceof FaultError) return errorResult(400, 'invalid_request', err.message);
         throw err;
+      }
+      // A gzipped huge body is compressed now, so that the request it answers is not delayed.
+      for (const f of body.faults) {
+        if (f.kind === 'hugeBody' && f.gzip) await compressed(f.bytes ?? HUGE_BODY_BYTES);
       }
       return jsonResult(200, faultsView(state));
     },

@@ -89,7 +89,8 @@ export async function hugeBody(req, res, { bytes, chunked, gzip, hangMs }, onDon
 // Compressed huge bodies by size: 64 MiB of padding is ~64 KiB gzipped, made once.
 const bombs = new Map();
 
-async function compressed(bytes) {
+/** The gzipped huge body of `bytes` (made once per size). */
+export async function compressed(bytes) {
   if (!bombs.has(bytes)) {
     bombs.set(bytes, new Promise((resolve, reject) => {
       const gz = createGzip({ level: 9 });
