@@ -79,6 +79,20 @@ describe('hugeBody fault', () => {
     assert.deepEqual(await sockets(api).then((s) => s.inFlight), 0);
   });
 
+  it('gzip: true sends the body gzipped, its Content-Length the compressed size; fetch inflates it to `bytes`', async (t) => {
+    const api = await start(t);
+    await api.faults({ endpoint: 'token', kind: 'hugeBody', gzip: true, bytes: 8 * 1024 * 1024 });
+    const { res } = await rawToken(api);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-encoding'), 'gzip');
+    const declared = Number(res.headers.get('content-length'));
+    assert.ok(declared > 0 && declared < 64 * 1024, `Content-Length ${declared}: the compressed size`);
+    const text = await res.text();
+    assert.equal(text.length, 8 * 1024 * 1024);
+    assert.deepEqual(Object.keys(JSON.parse(text)), ['padding']);
+    assert.equal((await api.faults({ endpoint: 'token', kind: 'hugeBody', gzip: 'yes' })).status, 400, 'gzip is a boolean');
+  });
+
   it('a small body is complete valid JSON of exactly `bytes`; chunked: true omits Content-Length; default 64 MiB on any endpoint', async (t) => {
     const api = await start(t);
     await api.faults(
