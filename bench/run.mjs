@@ -411,8 +411,11 @@ const target = (name, value, ok) => targets.push({ name, value: value ?? "n/a", 
     // other pages and the batches, PARALLEL at a time, one latency each.
     const pages = Math.ceil(t / PAGE_SIZE), batches = Math.ceil(t / BATCH_SIZE);
     f.floorMs = (2 + Math.ceil((pages - 1) / PARALLEL) + Math.ceil(batches / PARALLEL)) * CFG.fanout.latencyMs;
-    const overFloor = rel(f["tms-edge"].medianWallMs, f.floorMs);
-    target(`fan-out ${t}: wall time at most 1.5x its latency floor (${f.floorMs} ms)`, overFloor && `${overFloor.toFixed(2)}x`, overFloor <= 1.5);
+    f.overFloor = rel(f["tms-edge"].medianWallMs, f.floorMs);
+    // The issue's target is for the largest fan-out; the smaller one's ratio is in results.json.
+    if (t === Math.max(...CFG.fanout.tenants)) {
+      target(`fan-out ${t}: wall time at most 1.5x its latency floor (${f.floorMs} ms)`, f.overFloor && `${f.overFloor.toFixed(2)}x`, f.overFloor <= 1.5);
+    }
   }
   const c = results.cold;
   target("cold start: import of the package entry at most 10 ms", c["tms-edge"].importMs && `${c["tms-edge"].importMs.toFixed(1)} ms`, c["tms-edge"].importMs <= 10);

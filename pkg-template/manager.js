@@ -49,7 +49,7 @@ export class TokenManager {
 
   token(userTenant, options) {
     if (options === undefined) {
-      const entry = this.#table.get(userTenant === undefined || userTenant === null ? this.#defaultTenant : userTenant);
+      const entry = this.#table.get(userTenant ?? this.#defaultTenant);
       if (entry !== undefined) {
         const now = Date.now();
         // The engine's "fresh" rule: stored no later than now (a clock turned back means
@@ -60,7 +60,7 @@ export class TokenManager {
           // One settled promise per published entry, made by its first hit and handed to
           // every later one (awaiting a settled promise is safe across requests; workerd
           // forbids only settling another request's promise); a new entry has a new one.
-          return (entry.promise ??= Promise.resolve(entry.token));
+          return entry.promise ?? (entry.promise = Promise.resolve(entry.token));
         }
       }
       if (this.#asking !== null) return this.#ask(userTenant ?? undefined);
