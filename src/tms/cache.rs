@@ -30,7 +30,20 @@ impl Hasher for Fnv {
 }
 
 pub type FastMap<V> = HashMap<String, V, BuildHasherDefault<Fnv>>;
-pub type FastSet = HashSet<String, BuildHasherDefault<Fnv>>;
+
+/// `tenants` without repeats, each first occurrence in its place. In place, and the set
+/// holds borrowed names, not copies: lists of 10 000 tenants pass through here, and wasm
+/// memory keeps its high-water mark.
+pub fn dedupe(mut tenants: Vec<String>) -> Vec<String> {
+    let keep: Vec<bool> = {
+        let mut seen: HashSet<&str, BuildHasherDefault<Fnv>> = HashSet::default();
+        seen.reserve(tenants.len());
+        tenants.iter().map(|t| seen.insert(t.as_str())).collect()
+    };
+    let mut keep = keep.into_iter();
+    tenants.retain(|_| keep.next().unwrap_or(true));
+    tenants
+}
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Timing {
@@ -197,6 +210,13 @@ impl<T> Cache<T> {
         self.entries.clear();
     }
 
+    /// Room for `tenants` more entries (within the bound) in one allocation: filled one by
+    /// one, the table would double its way up, each old table alive while the next is made.
+    pub fn reserve(&mut self, tenants: usize) {
+        let room = self.max_entries.saturating_sub(self.entries.len());
+        self.entries.reserve(tenants.min(room));
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -212,6 +232,13 @@ impl<T> Cache<T> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dedupe_keeps_first_occurrences_in_order() {
+        let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(super::dedupe(list(&["b", "a", "b", "c", "a"])), list(&["b", "a", "c"]));
+        assert_eq!(super::dedupe(Vec::new()), Vec::<String>::new());
+    }
+
     use super::*;
 
     const MIN: f64 = 60_000.0;

@@ -8,7 +8,7 @@ use super::js::Signal;
 use super::reply;
 use super::store::Shared;
 use super::tasks::{bounded, BoxFuture};
-use crate::tms::cache::FastSet;
+use crate::tms::cache::dedupe;
 use crate::tms::engine::Begin;
 use crate::tms::error::{ErrorCode, TmsError};
 use crate::tms::flights::FlightId;
@@ -58,10 +58,8 @@ impl Inner {
         signal: Option<Signal>,
         progress: Option<Function>,
     ) -> JsValue {
-        let tenants: Vec<String> = {
-            let mut seen = FastSet::default();
-            tenants.into_iter().filter(|t| seen.insert(t.clone())).collect()
-        };
+        let tenants = dedupe(tenants);
+        self.engine().expect(tenants.len());
         let total = tenants.len();
         let results: Results = Rc::new(RefCell::new(vec![None; total]));
         let done = Rc::new(Cell::new(0usize));

@@ -389,6 +389,11 @@ impl<T: Clone + PartialEq, W> Engine<T, W> {
     pub fn entries(&self) -> usize {
         self.cache.len()
     }
+
+    /// A call is about to fill the cache for up to `tenants` tenants (`tokens()`).
+    pub fn expect(&mut self, tenants: usize) {
+        self.cache.reserve(tenants);
+    }
 }
 
 impl<T> Served<T> {

@@ -3,7 +3,7 @@
 //! whatever `totalPages` claims, a failed page stops every page not yet sent, and no more
 //! than `MAX_PAGES` pages are ever requested.
 
-use crate::tms::cache::FastSet;
+use crate::tms::cache::dedupe;
 use crate::tms::error::TmsError;
 use crate::tms::response::Page;
 
@@ -86,13 +86,6 @@ impl Listing {
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
-        let mut seen = FastSet::default();
-        Ok(std::mem::take(&mut self.pages)
-            .into_iter()
-            .take(self.end)
-            .flatten()
-            .flatten()
-            .filter(|t| seen.insert(t.clone()))
-            .collect())
+        Ok(dedupe(std::mem::take(&mut self.pages).into_iter().take(self.end).flatten().flatten().collect()))
     }
 }
