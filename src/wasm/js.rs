@@ -74,6 +74,9 @@ extern "C" {
     #[wasm_bindgen(method, catch, structural)]
     pub fn text(this: &FetchResponse) -> Result<JsValue, JsValue>;
 
+    #[wasm_bindgen(method, catch, structural, js_name = arrayBuffer)]
+    pub fn array_buffer(this: &FetchResponse) -> Result<JsValue, JsValue>;
+
     pub type FetchHeaders;
 
     #[wasm_bindgen(method, catch, structural)]

@@ -148,8 +148,8 @@ pub async fn attempt(
     let declared = length.is_some_and(|n| n >= 0.0) && !encoded;
     // The body is read under the same deadline: a server can stall after the headers.
     // A body of a declared length within the cap (fetch holds a server to its
-    // Content-Length), not compressed, is read in one `text()`; else chunk by chunk,
-    // counting.
+    // Content-Length), not compressed, is read in one `arrayBuffer()`; else chunk by chunk,
+    // counting. Either way its bytes must be UTF-8 (`text()` would replace bad ones).
     let stream = resp.body().ok().filter(|b| Reflect::get(b, &"getReader".into()).is_ok_and(|f| f.is_function()));
     let body = match stream {
         Some(stream) if !declared => {
@@ -157,7 +157,12 @@ pub async fn attempt(
             release.reader = Some(reader.clone());
             read_capped(&reader, &deadline, &fail).await?
         }
-        _ => {
+        Some(_) => {
+            let buf = Promise::resolve(&resp.array_buffer().map_err(|e| fail.network(&e))?);
+            let buf = fail.settle(deadline.race(&buf).await)?;
+            bytes_of(&buf).map(|b| String::from_utf8(b).unwrap_or_default())
+        }
+        None => {
             // Also a custom fetch's response without a stream: its `text()`, then the cap.
             let text = Promise::resolve(&resp.text().map_err(|e| fail.network(&e))?);
             let text = fail.settle(deadline.race(&text).await)?.as_string().unwrap_or_default();
@@ -166,6 +171,19 @@ pub async fn attempt(
     };
     release.done = body.is_some();
     Ok(Reply { status, body, retry_after, sent_at_ms })
+}
+
+/// The bytes of an `ArrayBuffer` (of any realm); `None` past `MAX_BODY_BYTES`. Anything else
+/// (a custom `fetch`'s odd answer) reads as no bytes: not JSON.
+fn bytes_of(buf: &JsValue) -> Option<Vec<u8>> {
+    let get = |k: &JsValue| if buf.is_object() { Reflect::get(buf, k).ok() } else { None };
+    let tag = get(&js_sys::Symbol::to_string_tag().into()).and_then(|t| t.as_string());
+    let len = get(&"byteLength".into()).and_then(|n| n.as_f64());
+    match (tag.as_deref(), len) {
+        (Some("ArrayBuffer"), Some(n)) if n > MAX_BODY_BYTES as f64 => None,
+        (Some("ArrayBuffer"), Some(_)) => Some(Uint8Array::new(buf).to_vec()),
+        _ => Some(Vec::new()),
+    }
 }
 
 /// Reads a body stream to its end, or `None` as soon as it passes `MAX_BODY_BYTES`.

@@ -93,6 +93,27 @@ export const cases = [
     },
   },
   {
+    name: "a token response that is not UTF-8 is TMS_INVALID_RESPONSE, read in one piece or in chunks",
+    async fn(ctx) {
+      // A real token answer with one byte that is not UTF-8 in an extra field: decoded
+      // leniently (U+FFFD) it would parse and pass every check; JSON must be UTF-8.
+      const encoder = new TextEncoder();
+      // With a Content-Length (read in one piece), and without (read chunk by chunk).
+      const answering = (declared) => async (input, init) => {
+        const res = await globalThis.fetch(input, init);
+        const text = await res.text();
+        if (res.status !== 200) return new Response(text, { status: res.status });
+        const body = new Uint8Array([...encoder.encode(`${text.slice(0, -1)},"note":"`), 0xff, ...encoder.encode('"}')]);
+        const length = declared ? { "content-length": String(body.length) } : {};
+        return new Response(body, { status: 200, headers: { "content-type": "application/json", ...length } });
+      };
+      for (const declared of [true, false]) {
+        const tm = new ctx.lib.TokenManager(ctx.options({ retries: 0, fetch: answering(declared) }));
+        await rejects(tm.token(tenant(6)), "TMS_INVALID_RESPONSE", `bad UTF-8 (Content-Length: ${declared})`);
+      }
+    },
+  },
+  {
     name: "leaked connections: a timed-out or aborted request releases its connection",
     async fn(ctx) {
       const tm = new ctx.lib.TokenManager(ctx.options({ retries: 0, timeout: 300 }));
