@@ -19,7 +19,7 @@
 //          picks one at random)
 // The package comes from pkg/node.js, or the file named by TMS_EDGE_MODULE.
 import { spawn } from "node:child_process";
-import { realpathSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import os from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -210,19 +210,28 @@ export async function runSoak(opts = {}) {
   const log = o.quiet ? () => {} : (...a) => console.log(...a);
   const rand = prng(o.seed);
 
-  const modulePath = process.env.TMS_EDGE_MODULE
-    ? pathToFileURL(process.env.TMS_EDGE_MODULE).href
-    : new URL("../../pkg/node.js", HERE).href;
-  const lib = await import(modulePath);
-  const { TokenManager, TmsError, decodeJwt } = lib;
-  // The wasm linear memory, when the package is the wasm-pack output next to node.js.
+  // The package's library module, set up as its node entry does (node.js bundles its own copy
+  // of it, out of reach), so that the soak can watch its wasm memory. TMS_EDGE_MODULE: another
+  // build's entry, whose wasm memory is watched when its glue is a module of its own.
+  let lib;
   let wasmMemory = null;
-  try {
-    const glue = await import(new URL("./tms_edge.js", modulePath).href);
-    wasmMemory = glue.initSync?.()?.memory ?? null;
-  } catch {
-    wasmMemory = null;
+  if (process.env.TMS_EDGE_MODULE) {
+    const modulePath = pathToFileURL(process.env.TMS_EDGE_MODULE).href;
+    lib = await import(modulePath);
+    try {
+      const glue = await import(new URL("./tms_edge.js", modulePath).href);
+      wasmMemory = glue.initSync?.()?.memory ?? null;
+    } catch {
+      wasmMemory = null;
+    }
+  } else {
+    const pkg = new URL("../../pkg/", HERE);
+    const glue = await import(new URL("tms_edge.js", pkg).href);
+    wasmMemory = glue.initSync({ module: readFileSync(new URL("tms_edge_bg.wasm", pkg)) }).memory;
+    glue.sharePendingCalls();
+    lib = { TokenManager: glue.TokenManager, TmsError: glue.__tmsErrorClass(), decodeJwt: glue.decodeJwt };
   }
+  const { TokenManager, TmsError, decodeJwt } = lib;
 
   const gc = forcedGc();
   const emu = await startEmulatorProcess({ tenants: o.tenants, lifetime: o.lifetime });
