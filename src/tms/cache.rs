@@ -232,13 +232,6 @@ impl<T> Cache<T> {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn dedupe_keeps_first_occurrences_in_order() {
-        let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(super::dedupe(list(&["b", "a", "b", "c", "a"])), list(&["b", "a", "c"]));
-        assert_eq!(super::dedupe(Vec::new()), Vec::<String>::new());
-    }
-
     use super::*;
 
     const MIN: f64 = 60_000.0;
@@ -334,5 +327,12 @@ mod tests {
             c.insert(&format!("t{i}"), i, timing(3.0 * MIN, 40.0 * MIN, 30.0 * MIN, 0.0, 0.0));
         }
         assert_eq!(c.len(), 3);
+    }
+
+    #[test]
+    fn dedupe_keeps_first_occurrences_in_order() {
+        let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(dedupe(list(&["b", "a", "b", "c", "a"])), list(&["b", "a", "c"]));
+        assert_eq!(dedupe(Vec::new()), Vec::<String>::new());
     }
 }

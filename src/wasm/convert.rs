@@ -68,28 +68,23 @@ pub fn get(o: &JsValue, key: &str) -> JsValue {
     }
 }
 
-/// JS values that tokens share: `"bearer"`, the host tenant's string and the frozen `scope`
-/// array of the last scope list seen (an app's tokens carry the same scope), so 10 000 cached tokens
-/// do not hold 10 000 copies of each.
-#[derive(Default)]
+/// JS values that a manager's tokens share: `"bearer"`, its host tenant's string, and the
+/// frozen `scope` array of the last scope list seen (an app's tokens carry the same scope),
+/// so 10 000 cached tokens do not hold 10 000 copies of each.
 pub struct TokenParts {
-    bearer: Option<JsValue>,
-    host: Option<(String, JsValue)>,
+    bearer: JsValue,
+    host: JsValue,
     scope: Option<(Vec<String>, Array)>,
 }
 
 impl TokenParts {
+    pub fn new(host_tenant: &str) -> TokenParts {
+        TokenParts { bearer: JsValue::from_str("bearer"), host: JsValue::from_str(host_tenant), scope: None }
+    }
+
     /// The public `Token` object, frozen: `{ accessToken, tokenType, expiresAt, userTenant,
     /// hostTenant, scope }`.
-    pub fn token_object(&mut self, grant: &Grant, user_tenant: &str, host_tenant: &str) -> JsValue {
-        let host = match &self.host {
-            Some((name, v)) if name == host_tenant => v.clone(),
-            _ => {
-                let v = JsValue::from_str(host_tenant);
-                self.host = Some((host_tenant.to_string(), v.clone()));
-                v
-            }
-        };
+    pub fn token_object(&mut self, grant: &Grant, user_tenant: &str) -> JsValue {
         let scope = match &self.scope {
             Some((list, array)) if *list == grant.scope => array.clone(),
             _ => {
@@ -99,13 +94,12 @@ impl TokenParts {
                 array
             }
         };
-        let bearer = self.bearer.get_or_insert_with(|| JsValue::from_str("bearer"));
         super::js::token_object(
             grant.access_token.expose(),
-            bearer,
+            &self.bearer,
             grant.expires_at_ms.floor(),
             user_tenant,
-            &host,
+            &self.host,
             &scope,
         )
     }

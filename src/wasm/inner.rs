@@ -58,13 +58,14 @@ impl Inner {
         store: Option<JsValue>,
     ) -> Rc<Inner> {
         let store = store.map(|s| super::store::Store::new(s, config.client_secret.clone()));
+        let parts = RefCell::new(super::convert::TokenParts::new(&config.host_tenant));
         Rc::new(Inner {
             engine: RefCell::new(Engine::new(config)),
             fetch,
             events: Events::new(on_event),
             table: js_sys::Map::new(),
             store,
-            parts: RefCell::default(),
+            parts,
         })
     }
 
@@ -78,8 +79,7 @@ impl Inner {
 
     /// The public token object for a grant (see `convert::TokenParts`).
     pub fn token_object(&self, grant: &crate::tms::response::Grant, tenant: &str) -> JsValue {
-        let host = self.config().host_tenant.clone();
-        self.parts.borrow_mut().token_object(grant, tenant, &host)
+        self.parts.borrow_mut().token_object(grant, tenant)
     }
 
     /// Mirrors the engine's cache entry of `tenant` (and its evictions) into the hit table.

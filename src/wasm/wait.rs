@@ -51,8 +51,7 @@ impl Slot {
         if signal.is_some_and(aborted) {
             return Raced::Aborted;
         }
-        let _timer = timer(&self.resolve, TIMER, ms);
-        let _listener = signal.map(|s| Listener::add(s, bind_arg(&self.resolve, &JsValue::NULL, &ABORT.into())));
+        let _armed = arm(&self.resolve, ms, signal);
         ended(JsFuture::from(self.promise).await)
     }
 }
@@ -67,6 +66,13 @@ fn ended(result: Result<JsValue, JsValue>) -> Raced {
         },
         Err(reason) => Raced::Rejected(reason),
     }
+}
+
+/// What ends a wait: a timer and, with a signal, an abort listener, each resolving `resolve`
+/// with its marker; both removed on drop.
+fn arm<'a>(resolve: &Function, ms: f64, signal: Option<&'a Signal>) -> (Timeout, Option<Listener<'a>>) {
+    let listener = signal.map(|s| Listener::add(s, bind_arg(resolve, &JsValue::NULL, &ABORT.into())));
+    (timer(resolve, TIMER, ms), listener)
 }
 
 /// A `setTimeout` (gloo-timers, cleared on drop) that resolves `slot` with `value`.
@@ -85,8 +91,7 @@ fn timer(resolve: &Function, value: f64, ms: f64) -> Timeout {
 pub struct Deadline<'a> {
     guard: Slot,
     aborted: bool,
-    _timer: Timeout,
-    _listener: Option<Listener<'a>>,
+    _armed: (Timeout, Option<Listener<'a>>),
 }
 
 impl<'a> Deadline<'a> {
@@ -94,9 +99,8 @@ impl<'a> Deadline<'a> {
     pub fn new(ms: f64, signal: Option<&'a Signal>) -> Deadline<'a> {
         let guard = Slot::new();
         let aborted = signal.is_some_and(aborted);
-        let _timer = timer(&guard.resolve, TIMER, ms);
-        let _listener = signal.map(|s| Listener::add(s, bind_arg(&guard.resolve, &JsValue::NULL, &ABORT.into())));
-        Deadline { guard, aborted, _timer, _listener }
+        let _armed = arm(&guard.resolve, ms, signal);
+        Deadline { guard, aborted, _armed }
     }
 
     /// Awaits `promise`, but not past the deadline or the abort.
